@@ -1,0 +1,88 @@
+"""Timing backends: the Aligner protocol, the registry of backends, and align()."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NamedTuple, Protocol
+
+from aligner.errors import AlignmentError
+from aligner.model import Cue, Line
+from aligner.segment import SegmentRules
+
+
+class Progress(NamedTuple):
+    """How far a long call has come."""
+
+    done: int
+    total: int
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 1.0
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+class Aligner(Protocol):
+    """Gives every Line a time span.
+
+    Contract: one Cue per Line, in the same order, sorted and non-overlapping, or an
+    ``AlignmentError``. No printing and no files other than temporary ones.
+    """
+
+    name: str
+
+    def align(
+        self,
+        lines: Sequence[Line],
+        audio: Path | None,
+        *,
+        rules: SegmentRules,
+        on_progress: ProgressFn | None = None,
+    ) -> list[Cue]: ...
+
+
+def _estimate() -> Aligner:
+    from aligner.backends.estimate import EstimateAligner
+
+    return EstimateAligner()
+
+
+# Backends by name. Factories import lazily so that `aligner --help` never loads an engine.
+BACKENDS: dict[str, Callable[[], Aligner]] = {"estimate": _estimate}
+
+
+def get_backend(name: str) -> Aligner:
+    """The backend registered under ``name``.
+
+    Raises:
+        AlignmentError: No backend has that name.
+    """
+    try:
+        factory = BACKENDS[name]
+    except KeyError:
+        known = ", ".join(sorted(BACKENDS))
+        raise AlignmentError(f"unknown aligner {name!r}; choose one of {known}") from None
+    return factory()
+
+
+def align(
+    lines: Sequence[Line],
+    audio: Path | None = None,
+    *,
+    rules: SegmentRules,
+    backend: str = "estimate",
+    start_ms: int = 0,
+    on_progress: ProgressFn | None = None,
+) -> list[Cue]:
+    """Time ``lines`` with ``backend``, then apply the backend-independent timing rules."""
+    from aligner.timing import finalize
+
+    cues = get_backend(backend).align(lines, audio, rules=rules, on_progress=on_progress)
+    if len(cues) != len(lines):
+        raise AlignmentError(
+            f"aligner {backend!r} returned {len(cues)} cues for {len(lines)} lines"
+        )
+    return finalize(cues, lines, rules=rules, offset_ms=start_ms)
