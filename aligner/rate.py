@@ -18,9 +18,17 @@ def speech_ms(text: str, words_per_minute: float) -> int:
         >>> speech_ms("", 150)
         0
     """
-    words = len(text.split())
+    return speech_ms_from_counts(len(text.split()), letters(text), words_per_minute)
+
+
+def letters(text: str) -> int:
+    """How many letters and digits ``text`` has (what the speaking-rate model counts)."""
+    return sum(ch.isalnum() for ch in text)
+
+
+def speech_ms_from_counts(words: int, letter_count: int, words_per_minute: float) -> int:
+    """``speech_ms`` from counts already made: for callers that sum counts over many runs."""
     if words == 0:
         return 0
-    letters = sum(ch.isalnum() for ch in text)
     ms_per_word = 60_000 / words_per_minute
-    return round(ms_per_word * (0.5 * words + 0.5 * letters / AVG_LETTERS_PER_WORD))
+    return round(ms_per_word * (0.5 * words + 0.5 * letter_count / AVG_LETTERS_PER_WORD))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from aligner.errors import SegmentError
+from aligner.model import Line, Turn
+from aligner.rate import letters, speech_ms_from_counts
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +60,407 @@ class SegmentRules:
             raise SegmentError(f"words per minute must be positive, not {self.words_per_minute}")
         if self.sentence_pause_ms < self.min_gap_ms or self.turn_pause_ms < self.min_gap_ms:
             raise SegmentError("pauses must be at least the minimum gap")
+
+
+# --- Words and how strongly a break after each one is wanted -------------------------------
+
+# Break "badness" after a word, before the next one: 0 is a perfect break point, BAN_* means
+# the pair belongs together (Netflix General Requirements §Line Treatment; BBC §3.4-3.10).
+SENTENCE, CLAUSE, COMMA, BEFORE_CONJ, BEFORE_PREP, PLAIN = 0, 1, 2, 3, 4, 6
+AFTER_CONJ, AFTER_PREP, AFTER_AUX, AFTER_PRONOUN, IN_NUMBER, IN_NAME = 9, 11, 12, 14, 12, 22
+IN_NOUN_PHRASE = 9  # "a decisive | victory", "moderately | prosperous": likely adjective + noun
+BAN = 30  # article + noun, title + name
+
+_ARTICLES = frozenset(
+    "a an the this that these those its their our his her my your no every each such another "
+    "whose whichever".split()
+)
+_TITLES = frozenset("mr. mrs. ms. dr. prof. gen. sen. rep. st. mr mrs ms dr".split())
+_CONJUNCTIONS = frozenset(
+    "and but or nor so yet because while although though which who whom where when whether "
+    "if unless since as than that".split()
+)
+_PREPOSITIONS = frozenset(
+    "of in on at to for with from by about into onto through under over between among "
+    "during against toward towards including without within across after before until via "
+    "upon amid around beyond despite like near per".split()
+)
+_AUXILIARIES = frozenset(
+    "am is are was were be been being have has had do does did will would shall should can "
+    "could may might must not".split()
+)
+_PRONOUNS = frozenset("i we they he she it you there".split())
+_CLOSERS = "\"'”’)]}»"
+_SENTENCE_END = ".?!…"
+_CLAUSE_END = ";:—–"
+
+
+def _bare(word: str) -> str:
+    """The word lower-cased without surrounding punctuation (``"(Mr."`` → ``"mr."``)."""
+    return word.strip(_CLOSERS + "([{\"'“‘,;:").lower()
+
+
+def _is_capitalised(word: str) -> bool:
+    stripped = word.lstrip("\"'“‘([")
+    return bool(stripped) and stripped[0].isupper()
+
+
+def _is_numeric(word: str) -> bool:
+    stripped = word.strip(_CLOSERS + "([{\"'“‘,.;:$€£¥%")
+    return bool(stripped) and stripped[0].isdigit()
+
+
+# Short words that join the parts of a proper name: "Ministry of Foreign Affairs".
+_NAME_LINKS = frozenset("of for and on the de".split())
+
+
+def break_badness(
+    word: str,
+    next_word: str,
+    *,
+    sentence_end: bool,
+    previous: str = "",
+    after_next: str = "",
+) -> int:
+    """How bad a line or cue break is between ``word`` and ``next_word`` (0 = ideal).
+
+    ``previous`` is the word before ``word`` and ``after_next`` the one after ``next_word``:
+    they tell an adjective after an article and a name that runs over "of" ("Ministry of
+    Foreign Affairs").
+
+    Example:
+        >>> break_badness("efforts.", "We", sentence_end=True)
+        0
+        >>> break_badness("the", "plan", sentence_end=False) > break_badness("plan", "and", sentence_end=False)
+        True
+    """
+    tail = word.rstrip(_CLOSERS)
+    last = tail[-1:] if tail else ""
+    bare = _bare(word)
+    following = _bare(next_word)
+    if sentence_end and last and last in _SENTENCE_END:
+        return SENTENCE
+    if bare in _TITLES:
+        return BAN
+    if last and (last in _CLAUSE_END or sentence_end):
+        return CLAUSE
+    if last == ",":
+        return COMMA
+    if bare in _ARTICLES and bare != "that":
+        return BAN
+    if _is_numeric(word) and not _is_numeric(next_word):
+        return IN_NUMBER  # "5,479 defendants", "17.16 yuan"
+    if _is_capitalised(word) and (_is_capitalised(next_word) or _is_numeric(next_word)):
+        return IN_NAME  # "Li Xiaojun", "Human Rights Council", "May 31"
+    if _is_capitalised(word) and following in _NAME_LINKS and _is_capitalised(after_next):
+        return IN_NAME  # "Ministry | of Foreign Affairs"
+    if bare in _NAME_LINKS and _is_capitalised(previous) and _is_capitalised(next_word):
+        return IN_NAME  # "Ministry of | Foreign Affairs"
+    if bare in _PRONOUNS:
+        return AFTER_PRONOUN
+    if bare in _AUXILIARIES:
+        return AFTER_AUX
+    if bare in _PREPOSITIONS:
+        return AFTER_PREP
+    if bare in _CONJUNCTIONS:
+        return AFTER_CONJ
+    if _bare(previous) in _ARTICLES and following not in _CONJUNCTIONS | _PREPOSITIONS:
+        return IN_NOUN_PHRASE
+    if bare.endswith(("'s", "’s", "s'", "s’")) and following not in _CONJUNCTIONS | _PREPOSITIONS:
+        return IN_NOUN_PHRASE  # "China's | capacity"
+    if bare.endswith("ly") and len(bare) > 4 and following not in _CONJUNCTIONS | _PREPOSITIONS:
+        return IN_NOUN_PHRASE
+    if following in _CONJUNCTIONS:
+        return BEFORE_CONJ
+    if following in _PREPOSITIONS:
+        return BEFORE_PREP
+    return PLAIN
+
+
+def sentence_end_offsets(paragraph: str) -> set[int]:
+    """Character offsets just past each sentence of ``paragraph``, found by syntok.
+
+    syntok knows abbreviations (``U.N.``, ``Mr.``, ``Dec. 10``), so their full stops are not
+    sentence ends.
+
+    Example:
+        >>> text = "Mr. Li spoke at the U.N. today. Thanks."
+        >>> sorted(sentence_end_offsets(text))
+        [31, 39]
+    """
+    from syntok.segmenter import analyze  # imported here: `aligner --help` stays fast
+
+    ends: set[int] = set()
+    for para in analyze(paragraph):
+        for sentence in para:
+            last = sentence[-1]
+            ends.add(last.offset + len(last.value))
+    return ends
+
+
+@dataclass(frozen=True, slots=True)
+class _Paragraph:
+    words: list[str]
+    badness: list[int]  # badness[k]: break after words[k]; the last entry is the paragraph end
+    sentence_end: list[bool]
+
+
+def _analyse(paragraph: str) -> _Paragraph:
+    words: list[str] = []
+    ends_at: list[int] = []
+    position = 0
+    for word in paragraph.split():
+        position = paragraph.index(word, position)
+        words.append(word)
+        position += len(word)
+        ends_at.append(position)
+    offsets = sentence_end_offsets(paragraph)
+    flags = []
+    for word, end in zip(words, ends_at, strict=True):
+        # syntok may end a sentence inside a trailing quote or bracket run; accept any end that
+        # falls within the word's closing punctuation.
+        core_end = end - (len(word) - len(word.rstrip(_CLOSERS)))
+        flags.append(any(core_end <= off <= end for off in (core_end, *offsets) if off in offsets))
+    flags[-1] = True
+    padded = ["", *words, ""]
+    badness = [
+        break_badness(
+            words[k],
+            words[k + 1],
+            sentence_end=flags[k],
+            previous=padded[k],
+            after_next=padded[k + 3],
+        )
+        for k in range(len(words) - 1)
+    ]
+    badness.append(SENTENCE)
+    return _Paragraph(words, badness, flags)
+
+
+# --- Cost search ---------------------------------------------------------------------------
+
+# Weights of the cost search, tuned by eye on the seed briefing (see tests/test_segment.py).
+CUE_COST = 16  # every cue costs this much: prefer full cues to many small ones
+CUE_BREAK_WEIGHT = 4  # × badness of the break that ends a cue
+LINE_BREAK_WEIGHT = 3  # × badness of a line break inside a cue
+BALANCE_WEIGHT = 40  # × (line length difference / max_chars)²
+TOP_HEAVY_FACTOR = 1.5  # a longer top line is worse than a longer bottom line (ESIST, Pixelogic)
+SHORT_CUE_COST = 14  # a cue that takes less than the minimum duration to say
+SPILL_COST = 16  # a cue that ends one sentence, starts the next, and does not finish it
+LONE_NUMBER_COST = 30  # a display line that is only a number can be read as an SRT index
+EXTRA_LINE_COST = 6  # three lines where two would do (only when max_lines > 2)
+
+
+class _Widths:
+    """Display widths of runs of words, from prefix sums."""
+
+    __slots__ = ("_chars", "_seps")
+
+    def __init__(self, words: list[str], seps: list[int]) -> None:
+        self._chars = [0]
+        for word in words:
+            self._chars.append(self._chars[-1] + len(word))
+        self._seps = [0]
+        for sep in seps:
+            self._seps.append(self._seps[-1] + sep)
+
+    def run(self, i: int, j: int) -> int:
+        """Width of words i..j-1 on one line."""
+        return self._chars[j] - self._chars[i] + self._seps[j] - self._seps[i + 1]
+
+
+def _layout(
+    para: _Paragraph,
+    widths: _Widths,
+    start: int,
+    end: int,
+    first_extra: int,
+    rules: SegmentRules,
+) -> tuple[float, list[int]] | None:
+    """Cheapest layout of words start..end-1 in at most ``rules.max_lines`` lines.
+
+    Text that fits on one line stays on one line (Netflix: "keep text on one line unless it
+    exceeds the character limit"). Returns the cost and the exclusive end of each line, or
+    None when the words do not fit.
+    """
+    max_chars = rules.max_chars
+    total = widths.run(start, end) + first_extra
+    if total <= max_chars or end - start == 1:
+        return 0.0, [end]
+    if rules.max_lines == 2:
+        return _two_lines(para, widths, start, end, first_extra, max_chars)
+    best: tuple[float, list[int]] | None = None
+    # Partial layouts: (cost, line ends so far); extended one line at a time.
+    partial: list[tuple[float, list[int]]] = [(0.0, [start])]
+    for n in range(1, rules.max_lines + 1):
+        grown: dict[int, tuple[float, list[int]]] = {}
+        for cost, bounds in partial:
+            i = bounds[-1]
+            extra = first_extra if i == start else 0
+            for j in range(i + 1, end + 1):
+                if widths.run(i, j) + extra > max_chars and j - i > 1:
+                    break
+                if j == end:
+                    if n >= 2:
+                        final = cost + _shape_cost([*bounds, j], widths, first_extra, rules)
+                        if j - i == 1 and _is_numeric(para.words[i]):
+                            final += LONE_NUMBER_COST
+                        if best is None or final < best[0]:
+                            best = (final, [*bounds[1:], j])
+                    continue
+                if n == rules.max_lines:
+                    continue
+                step = cost + LINE_BREAK_WEIGHT * para.badness[j - 1]
+                if j - i == 1 and _is_numeric(para.words[i]):
+                    step += LONE_NUMBER_COST
+                if j not in grown or step < grown[j][0]:
+                    grown[j] = (step, [*bounds, j])
+        partial = list(grown.values())
+    return best
+
+
+def _two_lines(
+    para: _Paragraph, widths: _Widths, start: int, end: int, first_extra: int, max_chars: int
+) -> tuple[float, list[int]] | None:
+    """``_layout`` for the usual two lines: one pass over the split points (the hot path)."""
+    best_cost = float("inf")
+    best_split = -1
+    badness = para.badness
+    words = para.words
+    for split in range(start + 1, end):
+        top = widths.run(start, split) + first_extra
+        if top > max_chars and split - start > 1:
+            break
+        bottom = widths.run(split, end)
+        if bottom > max_chars and end - split > 1:
+            continue
+        mean = (top + bottom) / 2
+        diff = (top - mean) / max_chars
+        factor = 1.0 + TOP_HEAVY_FACTOR if top > bottom else 2.0
+        cost = LINE_BREAK_WEIGHT * badness[split - 1] + BALANCE_WEIGHT * factor * diff * diff
+        if (split - start == 1 and _is_numeric(words[start])) or (
+            end - split == 1 and _is_numeric(words[split])
+        ):
+            cost += LONE_NUMBER_COST
+        if cost < best_cost:
+            best_cost, best_split = cost, split
+    if best_split < 0:
+        return None
+    return best_cost, [best_split, end]
+
+
+def _shape_cost(bounds: list[int], widths: _Widths, first_extra: int, rules: SegmentRules) -> float:
+    """Balance of the lines between ``bounds``: even lines, the bottom one a little longer."""
+    lens = [widths.run(a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
+    lens[0] += first_extra
+    n = len(lens)
+    mean = sum(lens) / n
+    cost = EXTRA_LINE_COST * (n - 2)
+    for k, length in enumerate(lens):
+        diff = (length - mean) / rules.max_chars
+        factor = TOP_HEAVY_FACTOR if (k < n - 1 and length > mean) else 1.0
+        cost += BALANCE_WEIGHT * factor * diff * diff
+    return cost
+
+
+def _segment_paragraph(
+    para: _Paragraph, rules: SegmentRules, first_extra: int
+) -> list[tuple[int, list[int]]]:
+    """Cheapest division of one paragraph into cues: (first word, line ends) per cue.
+
+    Dynamic programming over cue ends; each candidate cue is laid out by ``_layout``.
+    ``first_extra`` is the width of the speaker label the paragraph's first cue carries.
+    """
+    words = para.words
+    n = len(words)
+    widths = _Widths(words, [0] + [1] * (n - 1))
+    cap = rules.max_chars * rules.max_lines
+    # last sentence end at or before k (or -1), to find cues that spill into a new sentence
+    last_end: list[int] = []
+    seen = -1
+    for k in range(n):
+        if para.sentence_end[k]:
+            seen = k
+        last_end.append(seen)
+    letter_sums = [0]
+    for word in words:
+        letter_sums.append(letter_sums[-1] + letters(word))
+    wpm = rules.words_per_minute
+    inf = float("inf")
+    best: list[float] = [0.0] + [inf] * n
+    choice: list[tuple[int, list[int]]] = [(0, [])] * (n + 1)
+    for i in range(n):
+        if best[i] == inf:
+            continue
+        extra = first_extra if i == 0 else 0
+        for j in range(i + 1, n + 1):
+            if widths.run(i, j) + extra > cap and j - i > 1:
+                break
+            text_ms = speech_ms_from_counts(j - i, letter_sums[j] - letter_sums[i], wpm)
+            if text_ms > rules.max_duration_ms and j - i > 1:
+                break
+            laid = _layout(para, widths, i, j, extra, rules)
+            if laid is None:
+                continue
+            cost = best[i] + CUE_COST + laid[0] + CUE_BREAK_WEIGHT * para.badness[j - 1]
+            if text_ms < rules.min_duration_ms:
+                cost += SHORT_CUE_COST
+            if not para.sentence_end[j - 1] and last_end[j - 2] >= i if j - i > 1 else False:
+                cost += SPILL_COST
+            if cost < best[j]:
+                best[j] = cost
+                choice[j] = (i, laid[1])
+    cues: list[tuple[int, list[int]]] = []
+    j = n
+    while j > 0:
+        i, line_ends = choice[j]
+        cues.append((i, line_ends))
+        j = i
+    cues.reverse()
+    return cues
+
+
+def segment(
+    turns: Sequence[Turn],
+    rules: SegmentRules | None = None,
+    *,
+    label_for: Callable[[str], str] | None = None,
+) -> list[Line]:
+    """Cut every turn into subtitle Lines that respect ``rules``.
+
+    Each paragraph of a turn is cut separately (a paragraph end is always a cue end), so a
+    Line never spans two turns or two speakers. Within a paragraph the cue and line breaks are
+    chosen together by a cost search: breaks after sentences and clauses are cheap, breaks
+    inside names, after articles or between a number and its unit are dear, lines are balanced
+    (bottom-heavy), and no cue takes longer than ``rules.max_duration_ms`` to say.
+
+    Args:
+        turns: The transcript's turns.
+        rules: Limits; English defaults when None.
+        label_for: The visible label the writers put before a turn's first cue
+            (``"Li Xiaojun: "``); its width is kept free on that cue's first line.
+
+    Returns:
+        The Lines, in order, each with ``max_lines`` or fewer display lines joined by "\n".
+    """
+    rules = rules or SegmentRules()
+    out: list[Line] = []
+    for turn_index, turn in enumerate(turns):
+        label = len(label_for(turn.speaker)) if label_for is not None else 0
+        for p, paragraph in enumerate(turn.paragraphs):
+            para = _analyse(paragraph)
+            for start, line_ends in _segment_paragraph(para, rules, label if p == 0 else 0):
+                bounds = [start, *line_ends]
+                text = "\n".join(
+                    " ".join(para.words[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)
+                )
+                out.append(
+                    Line(
+                        speaker=turn.speaker,
+                        text=text,
+                        language=turn.language,
+                        turn_index=turn_index,
+                        ends_sentence=para.sentence_end[line_ends[-1] - 1],
+                    )
+                )
+    return out

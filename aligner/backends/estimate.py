@@ -1,0 +1,53 @@
+"""The no-audio backend: cues follow each other at a natural speaking rate; deterministic."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from aligner.backends import ProgressFn
+from aligner.model import Cue, Line
+from aligner.rate import speech_ms
+from aligner.segment import SegmentRules
+from aligner.timing import reading_ms
+
+
+class EstimateAligner:
+    """Times Lines as if read aloud at ``rules.words_per_minute``.
+
+    Each cue lasts as long as its text takes to say, but at least the minimum duration and long
+    enough to read at ``rules.max_cps``, and at most the maximum duration. Cues inside a sentence
+    are separated by the minimum gap, sentences by ``sentence_pause_ms``, turns by
+    ``turn_pause_ms``. The recording, if one is given, is not listened to.
+    """
+
+    name = "estimate"
+
+    def align(
+        self,
+        lines: Sequence[Line],
+        audio: Path | None,
+        *,
+        rules: SegmentRules,
+        on_progress: ProgressFn | None = None,
+    ) -> list[Cue]:
+        cues: list[Cue] = []
+        clock = 0
+        for k, line in enumerate(lines):
+            if k > 0:
+                previous = lines[k - 1]
+                if previous.turn_index != line.turn_index:
+                    clock += rules.turn_pause_ms
+                elif previous.ends_sentence:
+                    clock += rules.sentence_pause_ms
+                else:
+                    clock += rules.min_gap_ms
+            duration = max(
+                speech_ms(line.text, rules.words_per_minute),
+                reading_ms(line.text, rules.max_cps),
+                rules.min_duration_ms,
+            )
+            duration = min(duration, rules.max_duration_ms)
+            cues.append(Cue.from_line(line, clock, clock + duration))
+            clock += duration
+        return cues

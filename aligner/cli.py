@@ -1,0 +1,169 @@
+"""The `aligner` command: flags, terminal and exit codes; the work is in aligner.pipeline."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from aligner import __version__
+from aligner.backends import BACKENDS
+from aligner.errors import AlignerError
+from aligner.pipeline import Target, run
+from aligner.segment import SegmentRules
+from aligner.timecode import parse_time
+from aligner.writers import EXTENSIONS, LABEL_STYLES, WRITERS, WriteOptions, format_for_path
+
+DEFAULTS = SegmentRules()
+FORMAT_EXTENSION = {"srt": ".srt", "vtt": ".vtt", "json": ".json"}
+
+
+def _formats(value: str | None) -> list[str]:
+    if value is None:
+        return []
+    formats = [f.strip().lower() for f in value.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in WRITERS]
+    if unknown or not formats:
+        raise click.BadParameter(
+            f"{value!r}: choose from {', '.join(WRITERS)} (several with commas: srt,vtt,json)",
+            param_hint="--format",
+        )
+    return list(dict.fromkeys(formats))
+
+
+def _targets(transcript: Path, output: str | None, formats: list[str]) -> list[Target]:
+    """Where each format goes, from -o and --format (see `aligner make --help`)."""
+    if output == "-":
+        if len(formats) > 1:
+            raise click.BadParameter("standard output takes one format", param_hint="--format")
+        return [Target(formats[0] if formats else "srt", None)]
+    if output is None:
+        return [Target(f, transcript.with_suffix(FORMAT_EXTENSION[f])) for f in formats or ["srt"]]
+    path = Path(output)
+    if path.is_dir():
+        stem = transcript.stem
+        return [Target(f, path / f"{stem}{FORMAT_EXTENSION[f]}") for f in formats or ["srt"]]
+    if not formats:
+        try:
+            return [Target(format_for_path(path), path)]
+        except AlignerError as err:
+            raise click.BadParameter(f"{err} or give --format", param_hint="-o") from None
+    if len(formats) == 1:
+        return [Target(formats[0], path)]
+    return [Target(f, path.with_suffix(FORMAT_EXTENSION[f])) for f in formats]
+
+
+def _configure_logging(verbose: int, quiet: bool) -> None:
+    level = logging.ERROR if quiet else (logging.INFO if verbose == 1 else logging.WARNING)
+    if verbose > 1:
+        level = logging.DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("aligner: %(message)s"))
+    root = logging.getLogger("aligner")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
+@click.version_option(__version__, prog_name="aligner")
+def main() -> None:
+    """Turn press-briefing transcripts into speaker-labelled subtitles (SRT, WebVTT, JSON)."""
+
+
+@main.command()
+@click.argument(
+    "transcript", type=click.Path(path_type=Path, dir_okay=False, allow_dash=False)
+)
+@click.option(
+    "-o",
+    "--output",
+    metavar="PATH|-",
+    help="Output file, folder, or - for standard output. Default: next to the transcript.",
+)
+@click.option(
+    "-f",
+    "--format",
+    "format_",
+    metavar="FMT[,FMT]",
+    help="srt, vtt or json; several with commas. Default: from -o's extension, else srt.",
+)
+@click.option("--max-chars", type=click.IntRange(10, 200), default=DEFAULTS.max_chars,
+              help="Characters per line.")
+@click.option("--max-lines", type=click.IntRange(1, 4), default=DEFAULTS.max_lines,
+              help="Lines per cue.")
+@click.option("--max-cps", type=click.FloatRange(1, 100), default=DEFAULTS.max_cps,
+              help="Reading speed limit, characters per second.")
+@click.option("--wpm", type=click.FloatRange(30, 400), default=DEFAULTS.words_per_minute,
+              help="Speaking rate for timing without a recording, words per minute.")
+@click.option("--speaker-labels", type=click.Choice(LABEL_STYLES), default="name",
+              help="Label on the first cue of each turn: Name:, NAME:, [Name] or none.")
+@click.option("--vtt-colors/--no-vtt-colors", default=False,
+              help="Give each speaker a colour in the WebVTT STYLE block.")
+@click.option("--start", "start", default="0", metavar="TIME",
+              help="Offset of the first cue: seconds, MM:SS or HH:MM:SS.mmm.")
+@click.option("--encoding", default=None, metavar="ENC",
+              help="Transcript encoding (e.g. cp1252). Default: UTF-8/UTF-16 by BOM or certain detection.")
+@click.option("-v", "--verbose", count=True, help="Say more on standard error (-vv: debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on standard error.")
+def make(
+    transcript: Path,
+    output: str | None,
+    format_: str | None,
+    max_chars: int,
+    max_lines: int,
+    max_cps: float,
+    wpm: float,
+    speaker_labels: str,
+    vtt_colors: bool,
+    start: str,
+    encoding: str | None,
+    verbose: int,
+    quiet: bool,
+) -> None:
+    """Make subtitles from TRANSCRIPT, timed at a natural speaking rate.
+
+    \b
+    Examples:
+      aligner make briefing.txt                      # briefing.srt next to it
+      aligner make briefing.txt --format srt,vtt,json
+      aligner make briefing.txt -o - --format vtt    # WebVTT on standard output
+    """
+    _configure_logging(verbose, quiet)
+    try:
+        start_ms = parse_time(start)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--start") from None
+    targets = _targets(transcript, output, _formats(format_))
+    try:
+        rules = SegmentRules(
+            max_chars=max_chars, max_lines=max_lines, max_cps=max_cps, words_per_minute=wpm
+        )
+        options = WriteOptions(speaker_labels=speaker_labels, vtt_colors=vtt_colors)
+        texts = run(
+            transcript, targets, rules=rules, options=options, encoding=encoding, start_ms=start_ms
+        )
+    except AlignerError as err:
+        raise click.ClickException(str(err)) from None
+    for target in targets:
+        if target.path is None:
+            sys.stdout.write(texts[target.fmt])
+        else:
+            logging.getLogger("aligner").info("wrote %s", target.path)
+
+
+@main.command("formats")
+def formats_command() -> None:
+    """List the output formats and the extensions that select them."""
+    for fmt in WRITERS:
+        exts = ", ".join(e for e, f in EXTENSIONS.items() if f == fmt)
+        click.echo(f"{fmt}\t{exts}")
+
+
+@main.command("backends")
+def backends_command() -> None:
+    """List the timing backends."""
+    for name in BACKENDS:
+        click.echo(name)

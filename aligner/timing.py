@@ -1,0 +1,75 @@
+"""Backend-independent timing rules: minimum duration, reading speed, gaps, offset, clamping."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+
+from aligner.errors import AlignmentError
+from aligner.model import Cue, Line
+from aligner.segment import SegmentRules
+from aligner.timecode import MAX_MS
+
+log = logging.getLogger(__name__)
+
+
+def reading_ms(text: str, max_cps: float) -> int:
+    """Shortest display time for ``text`` at ``max_cps`` characters per second.
+
+    Every character counts, spaces and punctuation included; a line break counts as a space
+    (Netflix timed-text FAQ: "spaces and punctuation count").
+
+    Example:
+        >>> reading_ms("Thank you.", 17)
+        589
+    """
+    return math.ceil(len(text) * 1000 / max_cps)
+
+
+def finalize(
+    cues: Sequence[Cue],
+    lines: Sequence[Line],
+    *,
+    rules: SegmentRules,
+    offset_ms: int = 0,
+    audio_ms: int | None = None,
+) -> list[Cue]:
+    """Apply the rules every backend's cues must meet, without moving any start.
+
+    Starts are where the backend put them (on the speech, when there is audio); only ends
+    move: cut back to leave ``rules.min_gap_ms`` before the next cue, stretched forward (into
+    the pause that follows, never past the next cue) to reach the minimum duration and the
+    reading speed, and cut to ``rules.max_duration_ms``. Then every cue is shifted by
+    ``offset_ms`` and, with ``audio_ms``, kept inside the recording.
+
+    Raises:
+        AlignmentError: Cues out of order, or a start that leaves no room for a cue.
+    """
+    if len(cues) != len(lines):
+        raise AlignmentError(f"{len(cues)} cues for {len(lines)} lines")
+    out: list[Cue] = []
+    limit = audio_ms + offset_ms if audio_ms is not None else MAX_MS
+    for k, cue in enumerate(cues):
+        start = cue.start_ms + offset_ms
+        if out and start < out[-1].end_ms + rules.min_gap_ms:
+            raise AlignmentError(
+                f"cue {k + 1} starts at {start} ms, before the previous cue ends "
+                f"({out[-1].end_ms} ms) plus the minimum gap"
+            )
+        next_start = cues[k + 1].start_ms + offset_ms if k + 1 < len(cues) else limit
+        room = min(next_start - rules.min_gap_ms, limit) if k + 1 < len(cues) else limit
+        wanted = max(cue.end_ms + offset_ms, start + rules.min_duration_ms)
+        wanted = max(wanted, start + reading_ms(cue.text, rules.max_cps))
+        end = min(wanted, room, start + rules.max_duration_ms)
+        if end <= start:
+            raise AlignmentError(
+                f"cue {k + 1} ({cue.text[:30]!r}) has no room: it starts at {start} ms and the "
+                f"next cue at {next_start} ms"
+            )
+        if end < wanted:
+            log.debug("cue %d shorter than wanted (%d < %d ms)", k + 1, end - start, wanted - start)
+        out.append(Cue(start, end, cue.speaker, cue.text, cue.language, cue.turn_index))
+    if out and out[-1].end_ms > MAX_MS:
+        raise AlignmentError("cues run past 99:59:59.999, the last time a subtitle file can hold")
+    return out
