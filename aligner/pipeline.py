@@ -57,7 +57,8 @@ def make_subtitles(
         cues=tuple(cues),
         speakers=transcript.speakers,
         language=transcript.language,
-        source=transcript.source,
+        # The file name only: outputs do not depend on where the transcript was read from.
+        source=Path(transcript.source).name if transcript.source else None,
         date=transcript.date,
     )
 

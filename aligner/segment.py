@@ -105,6 +105,11 @@ def _is_capitalised(word: str) -> bool:
     return bool(stripped) and stripped[0].isupper()
 
 
+def _is_name_part(word: str) -> bool:
+    """A capitalised word with no punctuation after it: "Ministry" but not "(SPC)" or "Court,"."""
+    return _is_capitalised(word) and word[-1].isalnum()
+
+
 def _is_numeric(word: str) -> bool:
     stripped = word.strip(_CLOSERS + "([{\"'“‘,.;:$€£¥%")
     return bool(stripped) and stripped[0].isdigit()
@@ -152,9 +157,9 @@ def break_badness(
         return IN_NUMBER  # "5,479 defendants", "17.16 yuan"
     if _is_capitalised(word) and (_is_capitalised(next_word) or _is_numeric(next_word)):
         return IN_NAME  # "Li Xiaojun", "Human Rights Council", "May 31"
-    if _is_capitalised(word) and following in _NAME_LINKS and _is_capitalised(after_next):
+    if _is_name_part(word) and following in _NAME_LINKS and _is_capitalised(after_next):
         return IN_NAME  # "Ministry | of Foreign Affairs"
-    if bare in _NAME_LINKS and _is_capitalised(previous) and _is_capitalised(next_word):
+    if bare in _NAME_LINKS and _is_name_part(previous) and _is_capitalised(next_word):
         return IN_NAME  # "Ministry of | Foreign Affairs"
     if bare in _PRONOUNS:
         return AFTER_PRONOUN
@@ -241,9 +246,9 @@ def _analyse(paragraph: str) -> _Paragraph:
 
 # Weights of the cost search, tuned by eye on the seed briefing (see tests/test_segment.py).
 CUE_COST = 16  # every cue costs this much: prefer full cues to many small ones
-CUE_BREAK_WEIGHT = 4  # × badness of the break that ends a cue
-LINE_BREAK_WEIGHT = 3  # × badness of a line break inside a cue
-BALANCE_WEIGHT = 40  # × (line length difference / max_chars)²
+CUE_BREAK_WEIGHT = 5  # × badness of the break that ends a cue
+LINE_BREAK_WEIGHT = 4  # × badness of a line break inside a cue
+BALANCE_WEIGHT = 30  # × (line length difference / max_chars)²
 TOP_HEAVY_FACTOR = 1.5  # a longer top line is worse than a longer bottom line (ESIST, Pixelogic)
 SHORT_CUE_COST = 14  # a cue that takes less than the minimum duration to say
 SPILL_COST = 16  # a cue that ends one sentence, starts the next, and does not finish it
@@ -355,7 +360,7 @@ def _shape_cost(bounds: list[int], widths: _Widths, first_extra: int, rules: Seg
     lens[0] += first_extra
     n = len(lens)
     mean = sum(lens) / n
-    cost = EXTRA_LINE_COST * (n - 2)
+    cost = float(EXTRA_LINE_COST * (n - 2))
     for k, length in enumerate(lens):
         diff = (length - mean) / rules.max_chars
         factor = TOP_HEAVY_FACTOR if (k < n - 1 and length > mean) else 1.0
