@@ -74,9 +74,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument(
-    "transcript", type=click.Path(path_type=Path, dir_okay=False, allow_dash=False)
-)
+@click.argument("transcript", type=click.Path(path_type=Path, dir_okay=False, allow_dash=False))
 @click.option(
     "-o",
     "--output",
@@ -90,22 +88,51 @@ def main() -> None:
     metavar="FMT[,FMT]",
     help="srt, vtt or json; several with commas. Default: from -o's extension, else srt.",
 )
-@click.option("--max-chars", type=click.IntRange(10, 200), default=DEFAULTS.max_chars,
-              help="Characters per line.")
-@click.option("--max-lines", type=click.IntRange(1, 4), default=DEFAULTS.max_lines,
-              help="Lines per cue.")
-@click.option("--max-cps", type=click.FloatRange(1, 100), default=DEFAULTS.max_cps,
-              help="Reading speed limit, characters per second.")
-@click.option("--wpm", type=click.FloatRange(30, 400), default=DEFAULTS.words_per_minute,
-              help="Speaking rate for timing without a recording, words per minute.")
-@click.option("--speaker-labels", type=click.Choice(LABEL_STYLES), default="name",
-              help="Label on the first cue of each turn: Name:, NAME:, [Name] or none.")
-@click.option("--vtt-colors/--no-vtt-colors", default=False,
-              help="Give each speaker a colour in the WebVTT STYLE block.")
-@click.option("--start", "start", default="0", metavar="TIME",
-              help="Offset of the first cue: seconds, MM:SS or HH:MM:SS.mmm.")
-@click.option("--encoding", default=None, metavar="ENC",
-              help="Transcript encoding (e.g. cp1252). Default: UTF-8/UTF-16 by BOM or certain detection.")
+@click.option(
+    "--max-chars",
+    type=click.IntRange(10, 200),
+    default=DEFAULTS.max_chars,
+    help="Characters per line.",
+)
+@click.option(
+    "--max-lines", type=click.IntRange(1, 4), default=DEFAULTS.max_lines, help="Lines per cue."
+)
+@click.option(
+    "--max-cps",
+    type=click.FloatRange(1, 100),
+    default=DEFAULTS.max_cps,
+    help="Reading speed limit, characters per second.",
+)
+@click.option(
+    "--wpm",
+    type=click.FloatRange(30, 400),
+    default=DEFAULTS.words_per_minute,
+    help="Speaking rate for timing without a recording, words per minute.",
+)
+@click.option(
+    "--speaker-labels",
+    type=click.Choice(LABEL_STYLES),
+    default="name",
+    help="Label on the first cue of each turn: Name:, NAME:, [Name] or none.",
+)
+@click.option(
+    "--vtt-colors/--no-vtt-colors",
+    default=False,
+    help="Give each speaker a colour in the WebVTT STYLE block.",
+)
+@click.option(
+    "--start",
+    "start",
+    default="0",
+    metavar="TIME",
+    help="Offset of the first cue: seconds, MM:SS or HH:MM:SS.mmm.",
+)
+@click.option(
+    "--encoding",
+    default=None,
+    metavar="ENC",
+    help="Transcript encoding (e.g. cp1252). Default: UTF-8/UTF-16 by BOM or certain detection.",
+)
 @click.option("-v", "--verbose", count=True, help="Say more on standard error (-vv: debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on standard error.")
 def make(

@@ -128,7 +128,9 @@ class Cue:
 
     def __post_init__(self) -> None:
         if not 0 <= self.start_ms < self.end_ms:
-            raise ValueError(f"cue times must satisfy 0 <= start < end: {self.start_ms}, {self.end_ms}")
+            raise ValueError(
+                f"cue times must satisfy 0 <= start < end: {self.start_ms}, {self.end_ms}"
+            )
         _check_text("cue", self.text)
 
     @property

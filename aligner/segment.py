@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -72,8 +73,8 @@ IN_NOUN_PHRASE = 9  # "a decisive | victory", "moderately | prosperous": likely 
 BAN = 30  # article + noun, title + name
 
 _ARTICLES = frozenset(
-    "a an the this that these those its their our his her my your no every each such another "
-    "whose whichever".split()
+    "a an the this that these those its their our his her my your no every each such "
+    "another whose whichever".split()
 )
 _TITLES = frozenset("mr. mrs. ms. dr. prof. gen. sen. rep. st. mr mrs ms dr".split())
 _CONJUNCTIONS = frozenset(
@@ -136,7 +137,8 @@ def break_badness(
     Example:
         >>> break_badness("efforts.", "We", sentence_end=True)
         0
-        >>> break_badness("the", "plan", sentence_end=False) > break_badness("plan", "and", sentence_end=False)
+        >>> the = break_badness("the", "plan", sentence_end=False)
+        >>> the > break_badness("plan", "and", sentence_end=False)
         True
     """
     tail = word.rstrip(_CLOSERS)
@@ -356,7 +358,7 @@ def _two_lines(
 
 def _shape_cost(bounds: list[int], widths: _Widths, first_extra: int, rules: SegmentRules) -> float:
     """Balance of the lines between ``bounds``: even lines, the bottom one a little longer."""
-    lens = [widths.run(a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
+    lens = [widths.run(a, b) for a, b in itertools.pairwise(bounds)]
     lens[0] += first_extra
     n = len(lens)
     mean = sum(lens) / n
@@ -456,9 +458,7 @@ def segment(
             para = _analyse(paragraph)
             for start, line_ends in _segment_paragraph(para, rules, label if p == 0 else 0):
                 bounds = [start, *line_ends]
-                text = "\n".join(
-                    " ".join(para.words[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)
-                )
+                text = "\n".join(" ".join(para.words[a:b]) for a, b in itertools.pairwise(bounds))
                 out.append(
                     Line(
                         speaker=turn.speaker,

@@ -74,10 +74,10 @@ def main() -> None:
 def stages(path: Path) -> None:
     """Seconds per stage, in this process, for one transcript."""
     from aligner.backends import align
+    from aligner.model import Subtitles
     from aligner.pipeline import render
     from aligner.segment import SegmentRules, segment
     from aligner.transcript import read_transcript
-    from aligner.model import Subtitles
     from aligner.writers import speaker_label
 
     marks = [time.perf_counter()]

@@ -17,7 +17,7 @@ def briefing() -> Subtitles:
             ),
             Cue(4280, 7999, "Li Xiaojun", "5 < 6 & 7 > 3, a --> b", "en", 0),
             Cue(8400, 59_999, "People's Daily", "Can you confirm\nthe date?", "en", 1),
-            Cue(60_000, 61_999, "People's Daily", "你好，世界！", "zh", 1),  # noqa: RUF001
+            Cue(60_000, 61_999, "People's Daily", "你好，世界！", "zh", 1),
             Cue(62_000, 63_000, "Li Xiaojun", "Yes: <b>bold</b> {\\an8} C:\\new", "en", 2),
             Cue(36_000_000, 36_001_999, "", "Applause", "en", 3),
         ),

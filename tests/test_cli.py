@@ -96,7 +96,9 @@ def test_missing_transcript_is_exit_1(tmp_path: Path) -> None:
 
 def test_wrong_encoding_is_exit_1_and_writes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "latin.txt"
-    path.write_bytes("Speaker:\nCaf\xe9 cr\xe8me, d\xe9j\xe0 vu \xe0 la fran\xe7aise.\n".encode("cp1252"))
+    path.write_bytes(
+        "Speaker:\nCaf\xe9 cr\xe8me, d\xe9j\xe0 vu \xe0 la fran\xe7aise.\n".encode("cp1252")
+    )
     before = path.read_bytes()
     code, _, err = invoke("make", str(path), "-f", "srt,vtt")
     assert code == 1
@@ -129,7 +131,15 @@ def test_missing_output_folder_writes_nothing(transcript: Path, tmp_path: Path) 
 
 
 def test_listings() -> None:
-    assert invoke("formats")[1].split() == ["srt", ".srt", "vtt", ".vtt,", ".webvtt", "json", ".json"]
+    assert invoke("formats")[1].split() == [
+        "srt",
+        ".srt",
+        "vtt",
+        ".vtt,",
+        ".webvtt",
+        "json",
+        ".json",
+    ]
     assert "estimate" in invoke("backends")[1]
 
 

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aligner.errors import SegmentError
 from aligner.model import Line, Transcript, Turn
 from aligner.rate import speech_ms
 from aligner.segment import (
@@ -13,13 +14,12 @@ from aligner.segment import (
     BEFORE_PREP,
     IN_NAME,
     SENTENCE,
-    _analyse,
     SegmentRules,
+    _analyse,
     break_badness,
     segment,
     sentence_end_offsets,
 )
-from aligner.errors import SegmentError
 
 ARTICLES = {"a", "an", "the"}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,7 +26,7 @@ def check_timing(cues: list[Cue], rules: SegmentRules) -> None:
     for cue in cues:
         assert rules.min_duration_ms <= cue.duration_ms <= rules.max_duration_ms, cue
         assert len(cue.text) * 1000 / cue.duration_ms <= rules.max_cps + 1e-9, cue
-    for before, after in zip(cues, cues[1:], strict=False):
+    for before, after in itertools.pairwise(cues):
         assert after.start_ms - before.end_ms >= rules.min_gap_ms
 
 
@@ -36,7 +38,7 @@ def test_estimate_pauses() -> None:
         line("Thank you.", turn=1, speaker="B"),
     ]
     cues = align(lines, rules=RULES)
-    gaps = [b.start_ms - a.end_ms for a, b in zip(cues, cues[1:], strict=False)]
+    gaps = [b.start_ms - a.end_ms for a, b in itertools.pairwise(cues)]
     assert gaps == [RULES.min_gap_ms, RULES.sentence_pause_ms, RULES.turn_pause_ms]
     assert cues[0].start_ms == 0
     check_timing(cues, RULES)
@@ -96,9 +98,9 @@ def test_unknown_backend() -> None:
         get_backend("nope")
 
 
-texts = st.text(
-    alphabet=st.sampled_from("abcdefghij ,.ABC0123"), min_size=1, max_size=84
-).filter(lambda t: t.strip() != "")
+texts = st.text(alphabet=st.sampled_from("abcdefghij ,.ABC0123"), min_size=1, max_size=84).filter(
+    lambda t: t.strip() != ""
+)
 
 
 @settings(max_examples=100, deadline=None)

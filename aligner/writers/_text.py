@@ -1,0 +1,83 @@
+"""Text clean-up, labels and time clamping that every writer shares."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+
+from aligner.errors import OutputError
+from aligner.timecode import MAX_MS
+from aligner.writers import WriteOptions, speaker_label
+
+log = logging.getLogger(__name__)
+
+WORD_JOINER = "\u2060"
+
+# Characters that some reader treats as a line break (Python's str.splitlines, VLC, old Mac
+# files) although our line separator is "\n" only: each becomes a plain space.
+_BREAKS = str.maketrans(dict.fromkeys("\t\v\f\x1c\x1d\x1e\x85\u2028\u2029", " "))
+
+# Sequences ffmpeg reads as ASS markup in SRT and WebVTT text alike: "\N" "\n" "\h" (line break,
+# hard space; VLC too) and "{" (override blocks "{\an8}", MicroDVD styles "{Y:i}"; a "{" at a line
+# end makes ffmpeg drop the rest of the cue, also when it converts our WebVTT to SRT). An
+# invisible WORD JOINER after the first character breaks each one; what is displayed is the same.
+_ASS_SEQUENCES = re.compile(r"(?<=\\)(?=[Nnh])|(?<=\{)")
+
+
+def clean_lines(text: str) -> list[str]:
+    """The display lines of ``text`` with nothing a subtitle reader could trip on.
+
+    Line-break look-alikes and tabs become spaces, other control characters are dropped, and
+    each line is stripped; lines left empty are removed (a blank line ends a cue).
+
+    Raises:
+        OutputError: No visible text is left.
+
+    Example:
+        >>> clean_lines(" Good\\u2028afternoon \\n\\x00 everyone")
+        ['Good afternoon', 'everyone']
+    """
+    lines = []
+    for raw in text.split("\n"):
+        line = raw.translate(_BREAKS)
+        line = "".join(ch for ch in line if unicodedata.category(ch) != "Cc").strip()
+        if line:
+            lines.append(line)
+    if not lines:
+        raise OutputError(f"cue has no visible text: {text!r}")
+    return lines
+
+
+def break_ass_sequences(line: str) -> str:
+    r"""Break ``\N``, ``\n``, ``\h`` and ``{``, which ffmpeg reads as ASS markup in any format.
+
+    Example:
+        >>> break_ass_sequences(r"C:\new {x}").replace(WORD_JOINER, "|")
+        'C:\\|new {|x}'
+    """
+    return _ASS_SEQUENCES.sub(WORD_JOINER, line)
+
+
+def visible_label(name: str, options: WriteOptions) -> str:
+    r"""The label that starts a turn's first cue; whitespace runs in ``name`` become one space.
+
+    Example:
+        >>> visible_label("Li\n Xiaojun", WriteOptions(speaker_labels="upper"))
+        'LI XIAOJUN: '
+    """
+    return speaker_label(" ".join(name.split()), options.speaker_labels)
+
+
+def clamp_ms(ms: int, counter: list[int]) -> int:
+    """``ms`` capped at 99:59:59.999, counting each capped time in ``counter[0]``."""
+    if ms > MAX_MS:
+        counter[0] += 1
+        return MAX_MS
+    return ms
+
+
+def warn_clamped(counter: list[int], fmt: str) -> None:
+    """Log one warning if any time was capped (readers cannot hold more than two hour digits)."""
+    if counter[0]:
+        log.warning("%s: %d time(s) past 99:59:59.999 were clamped to it", fmt, counter[0])
