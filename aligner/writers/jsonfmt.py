@@ -34,6 +34,7 @@ def to_data(doc: Subtitles) -> dict[str, Any]:
                 "end": format_ms(end_ms, decimal="."),
                 "speaker": cue.speaker,
                 "role": doc.role_of(cue.speaker),
+                "language": cue.language,
                 "turn": cue.turn_index,
                 "first_of_turn": doc.first_of_turn(i),
                 "lines": lines,

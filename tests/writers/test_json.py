@@ -61,6 +61,7 @@ def test_exact_small_output() -> None:
         '      "end": "00:00:59.999",\n'
         '      "speaker": "王芳",\n'
         '      "role": "speaker",\n'
+        '      "language": "zh",\n'
         '      "turn": 0,\n'
         '      "first_of_turn": true,\n'
         '      "lines": [\n'
@@ -86,6 +87,7 @@ def test_key_order_turns_and_no_labels(briefing: Subtitles) -> None:
         "end",
         "speaker",
         "role",
+        "language",
         "turn",
         "first_of_turn",
         "lines",
