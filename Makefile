@@ -7,23 +7,13 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SAMPLE := samples/scio-briefing-2021-05-31.en.txt
 OUT ?= out
-# Debian packages the project and its tests use: ffmpeg (audio decoding, real-client checks),
-# espeak-ng (speech synthesis for aeneas and the sample audio), node + npm (W3C WebVTT parser).
-APT_PACKAGES := python3 python3-venv python3-dev gcc ffmpeg espeak-ng libespeak-ng-libespeak-dev \
-	nodejs npm
-SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup system venv npm demo test lint bench goldens clean
 
 setup: system venv npm
 
 system:
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-		echo "installing Debian packages:" $$missing; \
-		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	PYTHON=$(PYTHON) scripts/install_system_packages.sh
 
 venv: $(BIN)/.installed
 
