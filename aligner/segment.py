@@ -259,21 +259,27 @@ EXTRA_LINE_COST = 6  # three lines where two would do (only when max_lines > 2)
 
 
 class _Widths:
-    """Display widths of runs of words, from prefix sums."""
+    """Display widths of runs of words, as if the whole paragraph stood on one line.
 
-    __slots__ = ("_chars", "_seps")
+    ``start[k]`` is where word k begins and ``stop[k]`` where word k-1 ends, so words i..j-1
+    measure ``stop[j] - start[i]``; the hot loops use the two lists directly.
+    """
+
+    __slots__ = ("start", "stop")
 
     def __init__(self, words: list[str], seps: list[int]) -> None:
-        self._chars = [0]
-        for word in words:
-            self._chars.append(self._chars[-1] + len(word))
-        self._seps = [0]
-        for sep in seps:
-            self._seps.append(self._seps[-1] + sep)
+        self.start: list[int] = []
+        self.stop: list[int] = [0]
+        position = 0
+        for word, sep in zip(words, seps, strict=True):
+            position += sep
+            self.start.append(position)
+            position += len(word)
+            self.stop.append(position)
 
     def run(self, i: int, j: int) -> int:
         """Width of words i..j-1 on one line."""
-        return self._chars[j] - self._chars[i] + self._seps[j] - self._seps[i + 1]
+        return self.stop[j] - self.start[i]
 
 
 def _layout(
@@ -334,11 +340,14 @@ def _two_lines(
     best_split = -1
     badness = para.badness
     words = para.words
+    begin, stop = widths.start, widths.stop
+    left = begin[start] - first_extra
+    right = stop[end]
     for split in range(start + 1, end):
-        top = widths.run(start, split) + first_extra
+        top = stop[split] - left
         if top > max_chars and split - start > 1:
             break
-        bottom = widths.run(split, end)
+        bottom = right - begin[split]
         if bottom > max_chars and end - split > 1:
             continue
         mean = (top + bottom) / 2
@@ -381,6 +390,7 @@ def _segment_paragraph(
     words = para.words
     n = len(words)
     widths = _Widths(words, [0] + [1] * (n - 1))
+    stop = widths.stop
     cap = rules.max_chars * rules.max_lines
     # last sentence end at or before k (or -1), to find cues that spill into a new sentence
     last_end: list[int] = []
@@ -400,20 +410,24 @@ def _segment_paragraph(
         if best[i] == inf:
             continue
         extra = first_extra if i == 0 else 0
+        left = widths.start[i] - extra
         for j in range(i + 1, n + 1):
-            if widths.run(i, j) + extra > cap and j - i > 1:
+            if stop[j] - left > cap and j - i > 1:
                 break
             text_ms = speech_ms_from_counts(j - i, letter_sums[j] - letter_sums[i], wpm)
             if text_ms > rules.max_duration_ms and j - i > 1:
                 break
+            cost = best[i] + CUE_COST + CUE_BREAK_WEIGHT * para.badness[j - 1]
+            if text_ms < rules.min_duration_ms:
+                cost += SHORT_CUE_COST
+            if j - i > 1 and not para.sentence_end[j - 1] and last_end[j - 2] >= i:
+                cost += SPILL_COST
+            if cost >= best[j]:
+                continue  # the layout cost is never negative: this cue cannot win
             laid = _layout(para, widths, i, j, extra, rules)
             if laid is None:
                 continue
-            cost = best[i] + CUE_COST + laid[0] + CUE_BREAK_WEIGHT * para.badness[j - 1]
-            if text_ms < rules.min_duration_ms:
-                cost += SHORT_CUE_COST
-            if not para.sentence_end[j - 1] and last_end[j - 2] >= i if j - i > 1 else False:
-                cost += SPILL_COST
+            cost += laid[0]
             if cost < best[j]:
                 best[j] = cost
                 choice[j] = (i, laid[1])
