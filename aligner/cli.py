@@ -67,7 +67,14 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
     root.propagate = False
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
+@click.group(
+    context_settings={
+        "help_option_names": ["-h", "--help"],
+        "show_default": True,
+        # Every option can also come from the environment: ALIGNER_MAKE_MAX_CHARS=37.
+        "auto_envvar_prefix": "ALIGNER",
+    }
+)
 @click.version_option(__version__, prog_name="aligner")
 def main() -> None:
     """Turn press-briefing transcripts into speaker-labelled subtitles (SRT, WebVTT, JSON)."""

@@ -88,6 +88,14 @@ def test_options_change_output(transcript: Path) -> None:
     assert "Good\nafternoon," in out
 
 
+def test_options_from_environment(transcript: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["make", str(transcript), "-o", "-"], env={"ALIGNER_MAKE_SPEAKER_LABELS": "bracket"}
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "[Li Xiaojun] Good afternoon" in result.stdout
+
+
 def test_missing_transcript_is_exit_1(tmp_path: Path) -> None:
     code, _, err = invoke("make", str(tmp_path / "none.txt"))
     assert code == 1
