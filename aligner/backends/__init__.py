@@ -54,6 +54,13 @@ def _estimate() -> Aligner:
 BACKENDS: dict[str, Callable[[], Aligner]] = {"estimate": _estimate}
 
 
+def default_backend(audio: Path | None) -> str:
+    """The backend used when none is named: forced alignment with a recording, else estimate."""
+    if audio is not None and "aeneas" in BACKENDS:
+        return "aeneas"
+    return "estimate"
+
+
 def get_backend(name: str) -> Aligner:
     """The backend registered under ``name``.
 
@@ -73,13 +80,17 @@ def align(
     audio: Path | None = None,
     *,
     rules: SegmentRules,
-    backend: str = "estimate",
+    backend: str | None = None,
     start_ms: int = 0,
     on_progress: ProgressFn | None = None,
 ) -> list[Cue]:
-    """Time ``lines`` with ``backend``, then apply the backend-independent timing rules."""
+    """Time ``lines`` with ``backend``, then apply the backend-independent timing rules.
+
+    ``backend`` None picks ``default_backend(audio)``.
+    """
     from aligner.timing import finalize
 
+    backend = backend or default_backend(audio)
     cues = get_backend(backend).align(lines, audio, rules=rules, on_progress=on_progress)
     if len(cues) != len(lines):
         raise AlignmentError(
