@@ -20,7 +20,11 @@ venv: $(BIN)/.installed
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q "numpy<2" setuptools wheel
+	# aeneas imports numpy in its build: without --no-build-isolation pip cannot build it.
+	$(BIN)/pip install -q --no-build-isolation aeneas==1.7.3.0
 	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/python -m aeneas.diagnostics
 	touch $@
 
 npm: tests/js/node_modules/.installed

@@ -146,6 +146,8 @@ def make(
     transcript: Path,
     output: str | None,
     format_: str | None,
+    audio: Path | None,
+    backend: str | None,
     max_chars: int,
     max_lines: int,
     max_cps: float,
@@ -157,13 +159,14 @@ def make(
     verbose: int,
     quiet: bool,
 ) -> None:
-    """Make subtitles from TRANSCRIPT, timed at a natural speaking rate.
+    """Make subtitles from TRANSCRIPT, synced to --audio or timed at a natural speaking rate.
 
     \b
     Examples:
       aligner make briefing.txt                      # briefing.srt next to it
       aligner make briefing.txt --format srt,vtt,json
       aligner make briefing.txt -o - --format vtt    # WebVTT on standard output
+      aligner make briefing.txt --audio briefing.mp3 # synced to the recording
     """
     _configure_logging(verbose, quiet)
     try:
@@ -177,7 +180,14 @@ def make(
         )
         options = WriteOptions(speaker_labels=speaker_labels, vtt_colors=vtt_colors)
         texts = run(
-            transcript, targets, rules=rules, options=options, encoding=encoding, start_ms=start_ms
+            transcript,
+            targets,
+            rules=rules,
+            options=options,
+            encoding=encoding,
+            start_ms=start_ms,
+            audio=audio,
+            backend=backend,
         )
     except AlignerError as err:
         raise click.ClickException(str(err)) from None

@@ -50,8 +50,14 @@ def _estimate() -> Aligner:
     return EstimateAligner()
 
 
+def _aeneas() -> Aligner:
+    from aligner.backends.aeneas_backend import AeneasAligner
+
+    return AeneasAligner()
+
+
 # Backends by name. Factories import lazily so that `aligner --help` never loads an engine.
-BACKENDS: dict[str, Callable[[], Aligner]] = {"estimate": _estimate}
+BACKENDS: dict[str, Callable[[], Aligner]] = {"estimate": _estimate, "aeneas": _aeneas}
 
 
 def default_backend(audio: Path | None) -> str:
