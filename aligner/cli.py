@@ -96,6 +96,19 @@ def main() -> None:
     help="srt, vtt or json; several with commas. Default: from -o's extension, else srt.",
 )
 @click.option(
+    "--audio",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Recording to sync the cues to (mp3, wav, m4a, ogg, flac, or a video's audio).",
+)
+@click.option(
+    "--aligner",
+    "backend",
+    type=click.Choice(sorted(BACKENDS)),
+    default=None,
+    help="Timing backend. Default: aeneas with --audio, estimate without.",
+)
+@click.option(
     "--max-chars",
     type=click.IntRange(10, 200),
     default=DEFAULTS.max_chars,
