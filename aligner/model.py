@@ -117,7 +117,14 @@ class Line:
 
 @dataclass(frozen=True, slots=True)
 class Cue:
-    """A timed Line: the only thing writers accept."""
+    """A timed Line: the only thing writers accept.
+
+    Attributes:
+        confidence: How sure the aligner is of the cue's times, 0-1; None when nothing was
+            aligned (timing without a recording).
+        needs_review: The aligner suspects the cue is misplaced or its text is not in the
+            recording.
+    """
 
     start_ms: int
     end_ms: int
@@ -125,8 +132,12 @@ class Cue:
     text: str
     language: str
     turn_index: int
+    confidence: float | None = None
+    needs_review: bool = False
 
     def __post_init__(self) -> None:
+        if self.confidence is not None and not 0.0 <= self.confidence <= 1.0:
+            raise ValueError(f"confidence must be within 0..1, not {self.confidence}")
         if not 0 <= self.start_ms < self.end_ms:
             raise ValueError(
                 f"cue times must satisfy 0 <= start < end: {self.start_ms}, {self.end_ms}"
@@ -142,8 +153,25 @@ class Cue:
         return self.end_ms - self.start_ms
 
     @classmethod
-    def from_line(cls, line: Line, start_ms: int, end_ms: int) -> Cue:
-        return cls(start_ms, end_ms, line.speaker, line.text, line.language, line.turn_index)
+    def from_line(
+        cls,
+        line: Line,
+        start_ms: int,
+        end_ms: int,
+        *,
+        confidence: float | None = None,
+        needs_review: bool = False,
+    ) -> Cue:
+        return cls(
+            start_ms,
+            end_ms,
+            line.speaker,
+            line.text,
+            line.language,
+            line.turn_index,
+            confidence,
+            needs_review,
+        )
 
 
 @dataclass(frozen=True, slots=True)

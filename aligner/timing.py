@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Sequence
@@ -69,7 +70,7 @@ def finalize(
             )
         if end < wanted:
             log.debug("cue %d shorter than wanted (%d < %d ms)", k + 1, end - start, wanted - start)
-        out.append(Cue(start, end, cue.speaker, cue.text, cue.language, cue.turn_index))
+        out.append(dataclasses.replace(cue, start_ms=start, end_ms=end))
     if out and out[-1].end_ms > MAX_MS:
         raise AlignmentError("cues run past 99:59:59.999, the last time a subtitle file can hold")
     return out

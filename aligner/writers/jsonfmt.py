@@ -41,6 +41,9 @@ def to_data(doc: Subtitles) -> dict[str, Any]:
                 "text": "\n".join(lines),
             }
         )
+        if cue.confidence is not None:  # only aligned cues have one
+            cues[-1]["confidence"] = round(cue.confidence, 3)
+            cues[-1]["needs_review"] = cue.needs_review
     warn_clamped(clamped, "json")
     return {
         "schema": SCHEMA_VERSION,
