@@ -97,6 +97,8 @@ class Line:
         language: BCP 47 tag.
         turn_index: 0-based index of the turn the Line comes from.
         ends_sentence: The Line's last word ends a sentence (timing puts a pause after it).
+        label: The speaker label the writers show before it (``"Li Xiaojun: "`` on a turn's
+            first Line), which the reader reads too: timing counts it in the reading speed.
     """
 
     speaker: str
@@ -104,6 +106,7 @@ class Line:
     language: str
     turn_index: int
     ends_sentence: bool = False
+    label: str = ""
 
     def __post_init__(self) -> None:
         _check_text("line", self.text)
@@ -113,6 +116,11 @@ class Line:
     @property
     def lines(self) -> list[str]:
         return self.text.split("\n")
+
+    @property
+    def shown(self) -> str:
+        """What a viewer reads: the label, then the text."""
+        return self.label + self.text
 
 
 @dataclass(frozen=True, slots=True)

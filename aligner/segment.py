@@ -467,10 +467,11 @@ def segment(
     rules = rules or SegmentRules()
     out: list[Line] = []
     for turn_index, turn in enumerate(turns):
-        label = len(label_for(turn.speaker)) if label_for is not None else 0
+        label = label_for(turn.speaker) if label_for is not None else ""
+        first_of_turn = True
         for p, paragraph in enumerate(turn.paragraphs):
             para = _analyse(paragraph)
-            for start, line_ends in _segment_paragraph(para, rules, label if p == 0 else 0):
+            for start, line_ends in _segment_paragraph(para, rules, len(label) if p == 0 else 0):
                 bounds = [start, *line_ends]
                 text = "\n".join(" ".join(para.words[a:b]) for a, b in itertools.pairwise(bounds))
                 out.append(
@@ -480,6 +481,8 @@ def segment(
                         language=turn.language,
                         turn_index=turn_index,
                         ends_sentence=para.sentence_end[line_ends[-1] - 1],
+                        label=label if first_of_turn else "",
                     )
                 )
+                first_of_turn = False
     return out

@@ -19,7 +19,8 @@ def reading_ms(text: str, max_cps: float) -> int:
     """Shortest display time for ``text`` at ``max_cps`` characters per second.
 
     Every character counts, spaces and punctuation included; a line break counts as a space
-    (Netflix timed-text FAQ: "spaces and punctuation count").
+    (Netflix timed-text FAQ: "spaces and punctuation count"). Callers pass the speaker label
+    with the text (``Line.shown``): the viewer reads it too.
 
     Example:
         >>> reading_ms("Thank you.", 17)
@@ -61,7 +62,7 @@ def finalize(
         next_start = cues[k + 1].start_ms + offset_ms if k + 1 < len(cues) else limit
         room = min(next_start - rules.min_gap_ms, limit) if k + 1 < len(cues) else limit
         wanted = max(cue.end_ms + offset_ms, start + rules.min_duration_ms)
-        wanted = max(wanted, start + reading_ms(cue.text, rules.max_cps))
+        wanted = max(wanted, start + reading_ms(lines[k].shown, rules.max_cps))
         end = min(wanted, room, start + rules.max_duration_ms)
         if end <= start:
             raise AlignmentError(

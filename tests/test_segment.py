@@ -202,3 +202,10 @@ def test_segment_properties(texts: list[str], max_chars: int, max_lines: int, la
     for index, turn in enumerate(turns):
         assert words_of(lines, index) == turn.text.split()
         assert all(line.speaker == turn.speaker for line in lines if line.turn_index == index)
+
+
+def test_label_goes_on_each_turns_first_line_only() -> None:
+    turns = [Turn("Li Xiaojun", "One.\nTwo."), Turn("CGTN", "Three.")]
+    lines = segment(turns, SegmentRules(), label_for=lambda name: f"{name}: ")
+    assert [line.label for line in lines] == ["Li Xiaojun: ", "", "CGTN: "]
+    assert [line.shown for line in lines][0] == "Li Xiaojun: One."

@@ -121,3 +121,11 @@ def test_estimate_properties(items: list[tuple[str, bool, bool]], wpm: float, st
     assert cues[0].start_ms == start
     assert [c.text for c in cues] == [ln.text for ln in lines]
     check_timing(cues, rules)
+
+
+def test_reading_time_counts_the_label() -> None:
+    text = "Thank you, everyone."
+    plain = align([line(text)], rules=RULES)[0]
+    labelled = Line("A", text, "en", 0, True, label="Southern Metropolis Daily: ")
+    (cue,) = align([labelled], rules=RULES)
+    assert cue.duration_ms == reading_ms(labelled.shown, 17) > plain.duration_ms

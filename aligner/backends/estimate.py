@@ -44,7 +44,7 @@ class EstimateAligner:
                     clock += rules.min_gap_ms
             duration = max(
                 speech_ms(line.text, rules.words_per_minute),
-                reading_ms(line.text, rules.max_cps),
+                reading_ms(line.shown, rules.max_cps),
                 rules.min_duration_ms,
             )
             duration = min(duration, rules.max_duration_ms)
