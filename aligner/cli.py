@@ -224,3 +224,6 @@ def backends_command() -> None:
     """List the timing backends."""
     for name in BACKENDS:
         click.echo(name)
+
+
+import aligner.cli_review  # noqa: E402, F401  (registers check, preview, plot)

@@ -21,6 +21,9 @@ has espeak-ng || need+=(espeak-ng)          # speech synthesis: aeneas, sample a
 dpkg -s libespeak-ng-libespeak-dev >/dev/null 2>&1 || need+=(libespeak-ng-libespeak-dev)  # aeneas C extension
 has node || need+=(nodejs)                  # W3C WebVTT parser (webvtt-parser on npm)
 has npm || need+=(npm)
+has chromium || need+=(chromium)            # preview page tests (Playwright drives it)
+has mpv || need+=(mpv)                      # review video tests (JSON IPC)
+fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-noto-cjk)  # CJK in burned-in and browser subtitles
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -1,0 +1,242 @@
+"""The linter and its fixer: one broken file per finding; --fix output that real clients read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from clients import ffmpeg_cues, strict_srt, strict_vtt, w3c_validate
+
+from aligner.cli import main
+from aligner.review.check import check_file, check_parsed, rules_for
+from aligner.review.fix import fix_parsed
+from aligner.review.parse import parse_text
+from aligner.segment import SegmentRules
+
+DATA = Path(__file__).parent / "data" / "check"
+
+# file -> (code, severity, cue, line): the one error or warning the file must produce.
+CORPUS = {
+    "srt_timestamp.srt": ("timestamp", "error", 2, 6),
+    "srt_arrow.srt": ("timing", "error", 2, 6),
+    "srt_timing_text.srt": ("timing", "error", 2, 6),
+    "srt_noblank.srt": ("missing-blank-line", "error", 2, 4),
+    "srt_numbering.srt": ("srt-numbering", "warning", 2, 5),
+    "srt_index.srt": ("srt-index", "error", 2, 5),
+    "srt_empty_cue.srt": ("empty-cue", "error", 2, 6),
+    "srt_encoding.srt": ("encoding", "error", None, None),
+    "srt_end_before_start.srt": ("end-before-start", "error", 2, 6),
+    "srt_overlap.srt": ("overlap", "error", 2, 6),
+    "srt_out_of_order.srt": ("out-of-order", "error", 3, 10),
+    "srt_gap.srt": ("gap", "warning", 2, 6),
+    "srt_too_short.srt": ("too-short", "warning", 2, 6),
+    "srt_too_long.srt": ("too-long", "warning", 2, 6),
+    "srt_line_too_long.srt": ("line-too-long", "warning", 2, 7),
+    "srt_too_many_lines.srt": ("too-many-lines", "warning", 2, 7),
+    "srt_reading_speed.srt": ("reading-speed", "warning", 2, 6),
+    "srt_bad_break_article.srt": ("bad-break", "warning", 2, 7),
+    "srt_bad_break_name.srt": ("bad-break", "warning", 2, 7),
+    "srt_bad_break_preposition.srt": ("bad-break", "warning", 2, 7),
+    "srt_markup.srt": ("srt-markup", "warning", 2, 7),
+    "srt_number_line.srt": ("number-line", "warning", 2, 8),
+    "srt_arrow_in_text.srt": ("arrow-in-text", "error", 2, 7),
+    "srt_balance.srt": ("line-balance", "info", 2, 7),
+    "srt_one_line.srt": ("could-be-one-line", "info", 2, 7),
+    "vtt_header.vtt": ("vtt-header", "error", None, 1),
+    "vtt_header_blank.vtt": ("vtt-header", "warning", None, 2),
+    "vtt_timestamp.vtt": ("timestamp", "error", 2, 8),
+    "vtt_noblank.vtt": ("missing-blank-line", "error", 2, 6),
+    "vtt_overlap.vtt": ("overlap", "error", 2, 8),
+    "vtt_escape_lt.vtt": ("vtt-escape", "error", 2, 9),
+    "vtt_escape_amp.vtt": ("vtt-escape", "error", 2, 9),
+    "vtt_escape_gt.vtt": ("vtt-escape", "warning", 2, 9),
+    "vtt_entity.vtt": ("vtt-escape", "warning", 2, 9),
+    "vtt_voice.vtt": ("vtt-voice", "error", 2, 9),
+    "vtt_tag.vtt": ("vtt-tag", "error", 2, 9),
+    "vtt_arrow_in_text.vtt": ("arrow-in-text", "error", 2, 9),
+    "vtt_note_arrow.vtt": ("vtt-block", "error", None, 3),
+    "vtt_style_late.vtt": ("vtt-block", "warning", None, 11),
+    "vtt_id.vtt": ("vtt-id", "warning", 2, 7),
+}
+
+
+def test_corpus_is_complete() -> None:
+    on_disk = {p.name for p in DATA.iterdir()} - {"good.srt", "good.vtt"}
+    assert on_disk == set(CORPUS)
+
+
+@pytest.mark.parametrize("name", ["good.srt", "good.vtt"])
+def test_good_files_are_clean(name: str) -> None:
+    report = check_file(DATA / name)
+    assert report.findings == ()
+    assert report.cue_count == 3
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_each_broken_file_reports_its_finding_once(name: str) -> None:
+    code, severity, cue, line = CORPUS[name]
+    report = check_file(DATA / name)
+    serious = [f for f in report.findings if f.severity != "info" or severity == "info"]
+    assert [(f.code, f.severity, f.cue, f.line) for f in serious] == [(code, severity, cue, line)]
+    assert report.ok == (severity != "error")
+
+
+def test_language_profile_changes_the_limits() -> None:
+    text = "1\n00:00:00,000 --> 00:00:05,000\n今天的新闻发布会现在开始，欢迎各位记者朋友。\n"
+    en = check_parsed(parse_text(text, "srt"), "x.srt", rules_for("en"))
+    zh = check_parsed(parse_text(text, "srt"), "x.srt", rules_for("zh"))
+    assert [f.code for f in en.findings] == []
+    assert [f.code for f in zh.findings] == ["line-too-long"]
+
+
+def test_cli_text_report_and_exit_status() -> None:
+    runner = CliRunner()
+    bad = runner.invoke(main, ["check", str(DATA / "srt_overlap.srt")])
+    assert bad.exit_code == 1
+    assert f"{DATA / 'srt_overlap.srt'}:6: cue 2: error overlap:" in bad.output
+    assert bad.output.rstrip().endswith("3 cues (srt); 1 error, 0 warnings, 0 notes")
+    warned = runner.invoke(main, ["check", str(DATA / "srt_gap.srt")])
+    assert warned.exit_code == 0
+
+
+def test_cli_json_report() -> None:
+    result = CliRunner().invoke(
+        main, ["check", "--format", "json", str(DATA / "vtt_voice.vtt"), str(DATA / "good.srt")]
+    )
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    first, second = data["files"]
+    assert first["summary"] == {"error": 1, "warning": 0, "info": 0}
+    assert first["findings"][0] == {
+        "code": "vtt-voice",
+        "severity": "error",
+        "cue": 2,
+        "line": 9,
+        "message": "column 1: <v> needs the speaker's name: <v Name>",
+    }
+    assert second["findings"] == [] and second["cues"] == 3
+
+
+def test_cli_missing_file_is_exit_1(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["check", str(tmp_path / "nope.srt")])
+    assert result.exit_code == 1
+    assert "nope.srt" in result.output
+
+
+# --- --fix -----------------------------------------------------------------------------------
+
+BROKEN_SRT = """1
+00:00:00,500 --> 00:00:03,500
+{long}
+
+3
+00:00:09,000 --> 00:00:09,400
+Short.
+
+2
+00:00:5,000 --> 00:00:09,300
+Out of order and overlapping the next cue.
+
+4
+00:00:09,200 --> 00:00:12,000
+Starts before the cue above ends.
+
+5
+00:00:12,030 --> 00:00:14,000
+Too close to the cue before.
+"""
+
+BROKEN_SRT = BROKEN_SRT.format(
+    long="Li Xiaojun: This line is far too long to be shown on one subtitle line, "
+    "and it goes on about the National Human Rights Action Plan."
+)
+FIXED_CODES = {
+    "overlap",
+    "out-of-order",
+    "gap",
+    "too-short",
+    "line-too-long",
+    "too-many-lines",
+    "timestamp",
+    "srt-numbering",
+    "end-before-start",
+}
+
+
+def _broken_vtt() -> str:
+    body = BROKEN_SRT.replace(",", ".").replace("00:00:5.000", "00:00:05.000")
+    body = body.replace("Li Xiaojun: This", "<v Li Xiaojun>Li Xiaojun: This & that: this")
+    return "WEBVTT\n\nNOTE kept as it is\n\n" + body
+
+
+@pytest.mark.client
+@pytest.mark.parametrize("suffix", [".srt", ".vtt"])
+def test_fix_output_passes_check_and_real_clients(tmp_path: Path, suffix: str) -> None:
+    source = tmp_path / f"broken{suffix}"
+    text = BROKEN_SRT if suffix == ".srt" else _broken_vtt().replace(" & ", " &amp; ")
+    source.write_text(text, encoding="utf-8")
+    before = check_file(source)
+    assert {"overlap", "out-of-order", "line-too-long", "too-short", "gap"} <= {
+        f.code for f in before.findings
+    }
+    out = tmp_path / f"fixed{suffix}"
+    result = CliRunner().invoke(main, ["check", str(source), "--fix", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "fixed: cues sorted by start time" in result.output
+    assert source.read_text(encoding="utf-8") == text  # the input is never touched
+    after = check_file(out)
+    assert after.ok, after.lines()
+    assert not FIXED_CODES & {f.code for f in after.findings}, after.lines()
+    # every word is still there, in order
+    words = " ".join(text.split()).count("National")
+    assert out.read_text(encoding="utf-8").count("National") == words
+    # real clients read every cue
+    count = after.cue_count
+    assert len(ffmpeg_cues(out)) == count
+    if suffix == ".srt":
+        assert len(strict_srt(out)) == count
+    else:
+        assert len(strict_vtt(out)) == count
+        w3c = w3c_validate(out)
+        assert w3c.errors == [] and len(w3c.cues) == count
+        assert "NOTE kept as it is" in out.read_text(encoding="utf-8")
+
+
+def test_fix_refuses_to_overwrite_the_input(tmp_path: Path) -> None:
+    source = tmp_path / "a.srt"
+    source.write_text(BROKEN_SRT, encoding="utf-8")
+    runner = CliRunner()
+    same = runner.invoke(main, ["check", str(source), "--fix", "-o", str(source)])
+    assert same.exit_code == 2 and "--in-place" in same.output
+    missing = runner.invoke(main, ["check", str(source), "--fix"])
+    assert missing.exit_code == 2
+    assert source.read_text(encoding="utf-8") == BROKEN_SRT
+    in_place = runner.invoke(main, ["check", str(source), "--fix", "--in-place"])
+    assert in_place.exit_code == 0, in_place.output
+    assert check_file(source).ok
+    assert [p.name for p in tmp_path.iterdir()] == ["a.srt"]  # no temporary file left
+
+
+def test_fix_keeps_starts_when_it_can() -> None:
+    text = (
+        "1\n00:00:01,000 --> 00:00:04,000\nFirst cue here.\n\n"
+        "2\n00:00:03,500 --> 00:00:06,000\nSecond cue here.\n"
+    )
+    result = fix_parsed(parse_text(text, "srt"), SegmentRules())
+    assert "00:00:01,000 --> 00:00:03,416" in result.text
+    assert "00:00:03,500 --> 00:00:06,000" in result.text
+    assert result.changes == ["cue 1: end 4000 -> 3416 ms (it overlapped cue 2)"]
+
+
+def test_check_on_our_own_output_has_no_errors(tmp_path: Path, seed_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["make", str(seed_path), "-f", "srt,vtt", "-o", str(tmp_path / "seed.srt")]
+    )
+    assert result.exit_code == 0, result.output
+    for name in ("seed.srt", "seed.vtt"):
+        report = check_file(tmp_path / name)
+        assert report.ok, report.lines()[:5]
+        codes = {f.code for f in report.findings}
+        assert codes <= {"reading-speed", "bad-break", "line-balance", "could-be-one-line"}
