@@ -56,8 +56,14 @@ def _aeneas() -> Aligner:
     return AeneasAligner()
 
 
+def _dtw() -> Aligner:
+    from aligner.backends.dtw_backend import DtwAligner
+
+    return DtwAligner()
+
+
 # Backends by name. Factories import lazily so that `aligner --help` never loads an engine.
-BACKENDS: dict[str, Callable[[], Aligner]] = {"estimate": _estimate, "aeneas": _aeneas}
+BACKENDS: dict[str, Callable[[], Aligner]] = {"estimate": _estimate, "aeneas": _aeneas, "dtw": _dtw}
 
 
 def default_backend(audio: Path | None) -> str:

@@ -1,0 +1,513 @@
+"""Our own forced aligner: espeak-ng speech, MFCCs and a skipping DTW, window by window.
+
+The same idea as aeneas (synthesize the text, compare features, warp), arranged for subtitles
+and long recordings:
+
+* The recording is analysed once, in blocks: MFCCs and speech activity (``aligner.vad``).
+  Frames that are not speech (silence, applause, tones) are *blocked*: the path may only skip
+  them, so they never end up inside a cue.
+* Cues are aligned a window at a time: ~30 s of text plus ~10 s of look-ahead against the
+  stretch of recording where they should be; only the first part is kept, and the next window
+  starts where the kept cues end. Memory depends on the window, not on the recording's length,
+  and errors cannot drift.
+* The path may skip recording frames (speech the transcript lacks) and text frames (text the
+  recording lacks) at a fixed cost, so neither is glued onto a neighbouring cue. When a window
+  aligns badly (a long unscripted passage), it is retried over a longer stretch.
+* Starts and ends come from the path (cues start on their first matched frame, end on their
+  last), then snap to a speech onset or offset of the speech-activity measure close by.
+* Confidence is the match quality of a cue's frames, against what the same voice usually
+  scores in this recording; cues below ``REVIEW_BELOW`` are marked ``needs_review``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import itertools
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from aligner import features, tts, vad
+from aligner.audio import temporary_wav
+from aligner.backends import Progress, ProgressFn
+from aligner.dtw import warp
+from aligner.errors import AlignmentError
+from aligner.model import Cue, Line
+from aligner.segment import SegmentRules
+
+log = logging.getLogger(__name__)
+
+FRAME_MS = 20  # DTW resolution: two 10 ms feature frames
+WINDOW_TEXT_S = 30  # text kept per window
+LOOKAHEAD_S = 10  # text aligned but not kept, so the kept part is not squeezed at the end
+SLACK = 1.4  # recording searched per second of text (speakers are slower than espeak-ng)
+EXTRA_S = 8
+RETRY_EXTRA_S = 150  # a badly aligned window is retried over this much more recording
+# Cosine distance above which a recording frame is skipped rather than matched. It depends on
+# how close the speaker's voice is to espeak-ng's, so it is learnt per speaker from the cues
+# kept so far: their typical match cost plus a margin, within bounds.
+SKIP_UNKNOWN = 0.55
+SKIP_MARGIN = 0.14
+SKIP_MIN, SKIP_MAX = 0.36, 0.68
+STRETCH_COST = 0.06  # holding a text frame costs a little more than moving on
+SKIP_TEXT = 0.9  # cost of leaving a text frame unmatched
+BAD_WINDOW = 0.58  # mean match cost of a window above which it is retried
+REPAIR_BELOW = 0.9  # a cue with less of its matched frames in one run is aligned again
+CHANCE_OFFSET = 3  # cues away whose speech is the baseline for a cue's confidence
+CLUSTER_GAP = 10  # 200 ms: a jump this long inside a cue's matched frames splits it
+SNAP_MS = 80  # a start or end this close to a speech onset or offset moves onto it
+REVIEW_BELOW = 0.5
+# Score (match cost per frame, skips included) at which a cue is as likely right as wrong,
+# whatever its speaker: right text scored 0.15-0.45 and wrong text 0.64-0.84 on four
+# espeak-ng voices (tests/backends/test_dtw.py).
+ABSOLUTE_MIDPOINT = 0.58
+# Gap between a cue's match cost and its chance cost at which confidence is 0.5.
+CONFIDENT_GAP = 0.08
+TTS_RATE_WPM = 190
+# A frame stands for the middle of its window: the first matched frame's window starts about
+# 15 ms before the speech it matches.
+START_SHIFT_MS = 15
+SPEECH_PAD_FRAMES = 2
+# MFCCs 1-8 only: the higher ones describe the voice more than what is said, and a synthetic
+# voice must match every speaker (measured: the gap between right and wrong text grows from
+# 0.01 to 0.07 in cosine distance on four espeak-ng voices).
+N_COEFFS = 8  # speech-activity regions widened by this many 10 ms frames
+
+
+@dataclass(frozen=True, slots=True)
+class _Spoken:
+    """One cue's synthesized speech as 20 ms feature frames."""
+
+    frames: npt.NDArray[np.float32]
+
+
+@dataclass(slots=True)
+class _Placed:
+    start: int  # 20 ms frame in the recording, or -1 (text not found)
+    end: int
+    cost: float
+    share: float = 1.0  # of the cue's matched frames in its main run
+    chance: float = 2.0  # match cost of the same text on other speech of the recording
+
+
+def _speak(line: Line) -> _Spoken:
+    samples = tts.shared().speak(
+        " ".join(line.lines), language=line.language, rate_wpm=TTS_RATE_WPM
+    )
+    if len(samples) == 0:
+        samples = np.zeros(features.WINDOW, dtype=np.int16)
+    return _Spoken(features.mfcc(samples)[:, :N_COEFFS])
+
+
+class DtwAligner:
+    """Forced alignment by our own engine: see the module docstring."""
+
+    name = "dtw"
+
+    def align(
+        self,
+        lines: Sequence[Line],
+        audio: Path | None,
+        *,
+        rules: SegmentRules,
+        on_progress: ProgressFn | None = None,
+    ) -> list[Cue]:
+        if audio is None:
+            raise AlignmentError("the dtw aligner needs a recording (--audio)")
+        if not lines:
+            return []
+        with temporary_wav(audio) as wav:
+            activity = vad.measure_wav(wav.path)
+            recording = features.mfcc_wav(str(wav.path))
+            duration_ms = wav.duration_ms
+        regions = vad.regions(activity)
+        speech = np.zeros(len(recording), dtype=np.bool_)
+        for region in regions:
+            if region.kind == "speech":
+                first = max(0, region.start_ms // 10 - SPEECH_PAD_FRAMES)
+                speech[first : region.end_ms // 10 + SPEECH_PAD_FRAMES] = True
+        if not speech.any():
+            raise AlignmentError(f"{audio}: no speech found in the recording")
+        recording = recording[:, :N_COEFFS]
+        mean = recording[speech].mean(axis=0)
+        frames = features.pair_frames(features.normalise(recording, mean))
+        if len(speech) % 2:
+            speech = np.concatenate([speech, speech[-1:]])
+        blocked = ~(speech[0::2] | speech[1::2])
+        placed = self._place_all(lines, frames, blocked, on_progress)
+        return _to_cues(lines, placed, regions, duration_ms, rules)
+
+    def _place_all(
+        self,
+        lines: Sequence[Line],
+        frames: npt.NDArray[np.float32],
+        blocked: npt.NDArray[np.bool_],
+        on_progress: ProgressFn | None,
+    ) -> list[_Placed]:
+        total = len(lines)
+        per_s = 1000 // FRAME_MS
+        placed: list[_Placed] = []
+        # Synthesis runs a window ahead, in a thread, while the DTW (which releases the GIL)
+        # works on the current window: the two cores share the work.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            futures = [pool.submit(_speak, line) for line in lines]
+            text_mean = _text_mean(futures, 6000)
+            spoken: dict[int, _Spoken] = {}
+
+            def get(k: int) -> npt.NDArray[np.float32]:
+                if k not in spoken:
+                    raw = futures[k].result()
+                    frames_k = features.normalise(raw.frames, text_mean)
+                    spoken[k] = _Spoken(features.pair_frames(frames_k))
+                return spoken[k].frames
+
+            voices = _Voices()
+            cursor = int(np.argmax(~blocked))  # first speech frame
+            ratio = 1.15
+            k = 0
+            while k < total:
+                keep, look = _window_cues(k, total, get, per_s)
+                texts = [get(c) for c in range(k, look)]
+                text = np.concatenate(texts)
+                skips = np.concatenate(
+                    [
+                        np.full(len(t), voices.skip(lines[c].speaker))
+                        for c, t in zip(range(k, look), texts, strict=True)
+                    ]
+                )
+                need = int(len(text) * ratio * SLACK) + EXTRA_S * per_s
+                result = _warp_window(text, skips, frames, blocked, cursor, need)
+                if result.mean_cost > BAD_WINDOW and cursor < len(frames):
+                    retry = _warp_window(
+                        text, skips, frames, blocked, cursor, need + RETRY_EXTRA_S * per_s
+                    )
+                    if retry.mean_cost < result.mean_cost:
+                        result = retry
+                spans = _spans(result, texts, cursor)
+                kept = spans[: keep - k]
+                placed.extend(kept)
+                for c, p in zip(range(k, keep), kept, strict=True):
+                    if p.start >= 0 and p.share >= REPAIR_BELOW:
+                        voices.learn(lines[c].speaker, p.cost)
+                found = [p for p in kept if p.start >= 0]
+                if found:
+                    said = sum(len(texts[i]) for i, p in enumerate(kept) if p.start >= 0)
+                    heard = found[-1].end - found[0].start
+                    if said > 0 and heard > 0:
+                        ratio = min(2.0, max(0.6, 0.7 * ratio + 0.3 * heard / said))
+                    cursor = max(cursor, found[-1].end)
+                for c in range(k, keep):
+                    spoken.pop(c, None)
+                k = keep
+                if on_progress is not None:
+                    on_progress(Progress(k, total))
+        _repair(lines, placed, frames, blocked, text_mean, voices)
+        _chance(lines, placed, frames, blocked, text_mean, voices)
+        return placed
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    first: npt.NDArray[np.int64]
+    last: npt.NDArray[np.int64]
+    cost: npt.NDArray[np.float64]
+    mean_cost: float
+
+
+def _text_mean(
+    futures: Sequence[concurrent.futures.Future[_Spoken]], frames: int
+) -> npt.NDArray[np.float32]:
+    """Mean of the first minute of synthesized speech: the text side's normalisation."""
+    parts: list[npt.NDArray[np.float32]] = []
+    count = 0
+    for future in futures:
+        part = future.result().frames
+        parts.append(part)
+        count += len(part)
+        if count >= frames:
+            break
+    mean: npt.NDArray[np.float32] = np.concatenate(parts).mean(axis=0)
+    return mean
+
+
+def _window_cues(k: int, total: int, get: object, per_s: int) -> tuple[int, int]:
+    """Cues ``k..keep-1`` are kept from this window, ``keep..look-1`` only looked at."""
+    assert callable(get)
+    size = 0
+    keep = k
+    while keep < total and (keep == k or size + len(get(keep)) <= WINDOW_TEXT_S * per_s):
+        size += len(get(keep))
+        keep += 1
+    size = 0
+    look = keep
+    while look < total and size < LOOKAHEAD_S * per_s:
+        size += len(get(look))
+        look += 1
+    return keep, look
+
+
+class _Voices:
+    """Each speaker's skip cost, learnt from the match costs of the cues kept so far."""
+
+    def __init__(self) -> None:
+        self.costs: dict[str, list[float]] = {}
+
+    def learn(self, speaker: str, cost: float) -> None:
+        self.costs.setdefault(speaker, []).append(cost)
+
+    def skip(self, speaker: str) -> float:
+        costs = self.costs.get(speaker)
+        if not costs:
+            return SKIP_UNKNOWN
+        typical = float(np.median(costs[-30:]))
+        return min(SKIP_MAX, max(SKIP_MIN, typical + SKIP_MARGIN))
+
+
+def _warp_window(
+    text: npt.NDArray[np.float32],
+    skips: npt.NDArray[np.float64],
+    frames: npt.NDArray[np.float32],
+    blocked: npt.NDArray[np.bool_],
+    cursor: int,
+    need: int,
+) -> _Window:
+    """Warp ``text`` onto the recording from ``cursor`` on, over ``need`` speech frames."""
+    open_frames = np.flatnonzero(~blocked[cursor:])
+    if len(open_frames) == 0:
+        end = len(frames)
+    elif need < len(open_frames):
+        end = cursor + int(open_frames[need]) + 1
+    else:
+        end = len(frames)
+    audio = frames[cursor:end]
+    if len(audio) == 0:
+        m = len(text)
+        return _Window(
+            np.full(m, -1, dtype=np.int64), np.full(m, -1, dtype=np.int64), np.full(m, 2.0), 2.0
+        )
+    # A closed end: every frame of the window is matched or skipped, so matching the text to
+    # the wrong speech early and skipping the rest for free is never cheaper than the truth.
+    path = warp(
+        text,
+        audio,
+        blocked=blocked[cursor:end],
+        skip_audio=skips,
+        skip_text=SKIP_TEXT,
+        stretch=STRETCH_COST,
+        open_end=False,
+    )
+    matched = path.cost[path.cost < 2.0]
+    mean_cost = float(matched.mean()) if len(matched) else 2.0
+    # text left unmatched counts as a bad match
+    mean_cost = mean_cost + float((path.cost >= 2.0).mean())
+    return _Window(path.first, path.last, path.cost, mean_cost)
+
+
+def _spans(window: _Window, texts: Sequence[npt.NDArray[np.float32]], cursor: int) -> list[_Placed]:
+    out: list[_Placed] = []
+    row = 0
+    for text in texts:
+        rows = slice(row, row + len(text))
+        row += len(text)
+        first = window.first[rows]
+        last = window.last[rows]
+        hit = first >= 0
+        if hit.sum() < max(2, 0.3 * len(text)):
+            # Most of the text matched nothing: the recording lacks it.
+            out.append(_Placed(-1, -1, 2.0, 0.0))
+            continue
+        start, end, share = _cluster(first, last)
+        cost = float(window.cost[rows][hit].mean())
+        # Rows matched away from the cue's main run are a sign of trouble.
+        out.append(_Placed(cursor + start, cursor + end + 1, cost + (1 - share), share))
+    return out
+
+
+def _repair(
+    lines: Sequence[Line],
+    placed: list[_Placed],
+    frames: npt.NDArray[np.float32],
+    blocked: npt.NDArray[np.bool_],
+    text_mean: npt.NDArray[np.float32],
+    voices: _Voices,
+) -> None:
+    """Align again, alone, each cue whose frames did not land in one run.
+
+    That happens next to speech the transcript lacks: part of the cue's text is matched onto
+    it. Between its neighbours, the cue is warped once anchored at the previous cue's end (its
+    own end left open) and once anchored at the next cue's start (its own start left open, by
+    warping both sequences reversed); the better match wins.
+    """
+    for k, p in enumerate(placed):
+        if p.start < 0 or p.share >= REPAIR_BELOW:
+            continue
+        lo = placed[k - 1].end if k > 0 and placed[k - 1].start >= 0 else max(0, p.start - 50)
+        nxt = placed[k + 1] if k + 1 < len(placed) else None
+        hi = nxt.start if nxt is not None and nxt.start >= 0 else min(len(frames), p.end + 50)
+        if hi - lo < 5:
+            continue
+        spoken = _speak(lines[k])
+        text = features.pair_frames(features.normalise(spoken.frames, text_mean))
+        audio, gate = frames[lo:hi], blocked[lo:hi]
+        best: _Placed | None = None
+        for reverse in (False, True):
+            t = text[::-1] if reverse else text
+            a = audio[::-1] if reverse else audio
+            g = gate[::-1] if reverse else gate
+            path = warp(
+                t, a, blocked=g, skip_audio=voices.skip(lines[k].speaker), skip_text=SKIP_TEXT,
+                stretch=STRETCH_COST, open_end=True,
+            )  # fmt: skip
+            hit = path.first >= 0
+            if hit.sum() < max(2, 0.3 * len(t)):
+                continue
+            first, last = path.first, path.last
+            if reverse:  # back to forward order: row r, frame f -> row m-1-r, frame n-1-f
+                first, last = (len(a) - 1 - last)[::-1], (len(a) - 1 - first)[::-1]
+                first = np.where(path.first[::-1] >= 0, first, -1)
+                last = np.where(path.first[::-1] >= 0, last, -1)
+            start, end, share = _cluster(first, last)
+            cost = float(path.cost[hit].mean()) + (1 - share)
+            candidate = _Placed(lo + start, lo + end + 1, cost, share)
+            if best is None or candidate.cost < best.cost:
+                best = candidate
+        if best is not None and best.cost < p.cost:
+            placed[k] = best
+
+
+def _chance(
+    lines: Sequence[Line],
+    placed: list[_Placed],
+    frames: npt.NDArray[np.float32],
+    blocked: npt.NDArray[np.bool_],
+    text_mean: npt.NDArray[np.float32],
+    voices: _Voices,
+) -> None:
+    """Score each cue on its place, and on speech where it is *not*: its confidence baseline.
+
+    DTW finds a fair path for any text on any speech, and a voice unlike espeak-ng's costs
+    more everywhere; so a cue is judged by the gap between its text warped onto its own span
+    and onto the spans of the cues a few places before and after it. Both scores count
+    skipped frames at their skip cost, so a wrong text cannot look good by skipping.
+    """
+    found = [k for k, p in enumerate(placed) if p.start >= 0]
+    for position, k in enumerate(found):
+        p = placed[k]
+        text = features.pair_frames(features.normalise(_speak(lines[k]).frames, text_mean))
+        skip = voices.skip(lines[k].speaker)
+        own = _score(text, frames, blocked, p, skip)
+        chances = [
+            _score(text, frames, blocked, placed[found[other]], skip)
+            for other in (position - CHANCE_OFFSET, position + CHANCE_OFFSET)
+            if 0 <= other < len(found)
+        ]
+        placed[k] = dataclasses.replace(
+            p, cost=own + (1 - p.share), chance=min(chances) if chances else 2.0
+        )
+
+
+def _score(
+    text: npt.NDArray[np.float32],
+    frames: npt.NDArray[np.float32],
+    blocked: npt.NDArray[np.bool_],
+    span: _Placed,
+    skip: float,
+) -> float:
+    path = warp(
+        text, frames[span.start : span.end], blocked=blocked[span.start : span.end],
+        skip_audio=skip, skip_text=SKIP_TEXT, stretch=STRETCH_COST, open_end=False,
+    )  # fmt: skip
+    return path.score
+
+
+def _cluster(first: npt.NDArray[np.int64], last: npt.NDArray[np.int64]) -> tuple[int, int, float]:
+    """First and last recording frame of the main run of a cue's matched text, and its share.
+
+    The path may match a few of a cue's frames far from the rest (the first syllable on an
+    unscripted passage before a long skip, espeak-ng's fading last frame on the next onset
+    after a pause). Matched rows are split where the recording jumps by more than
+    ``CLUSTER_GAP`` frames; the cluster holding most rows is the cue.
+    """
+    rows = np.flatnonzero(first >= 0)
+    clusters: list[list[int]] = [[int(rows[0])]]
+    for previous, row in itertools.pairwise(rows):
+        if first[row] - last[previous] > CLUSTER_GAP:
+            clusters.append([])
+        clusters[-1].append(int(row))
+    best = max(clusters, key=len)
+    start = int(first[best].min())
+    end = int(last[best].max())
+    return start, end, len(best) / len(rows)
+
+
+def _snap(ms: int, edges: npt.NDArray[np.int64]) -> int:
+    """``ms`` moved onto the nearest of ``edges`` within ``SNAP_MS``, else unchanged."""
+    if len(edges) == 0:
+        return ms
+    at = int(np.searchsorted(edges, ms))
+    best = ms
+    distance = SNAP_MS + 1
+    for candidate in edges[max(0, at - 1) : at + 1]:
+        if abs(int(candidate) - ms) < distance:
+            best, distance = int(candidate), abs(int(candidate) - ms)
+    return best
+
+
+def _confidence(placed: _Placed) -> float:
+    """0-1: how well a cue's text matches its place, and how much better than elsewhere."""
+    if placed.start < 0:
+        return 0.0
+    absolute = 1 / (1 + math.exp((placed.cost - ABSOLUTE_MIDPOINT) / 0.03))
+    if placed.chance >= 2.0:  # too few cues to compare with: judge the match alone
+        return round(absolute, 3)
+    gap = placed.chance - placed.cost
+    relative = 1 / (1 + math.exp((CONFIDENT_GAP - gap) / 0.025))
+    return round(min(absolute, relative), 3)
+
+
+def _to_cues(
+    lines: Sequence[Line],
+    placed: Sequence[_Placed],
+    regions: Sequence[vad.Region],
+    duration_ms: int,
+    rules: SegmentRules,
+) -> list[Cue]:
+    speech = [r for r in regions if r.kind == "speech"]
+    onsets = np.array([r.start_ms for r in speech], dtype=np.int64)
+    offsets = np.array([r.end_ms for r in speech], dtype=np.int64)
+    cues: list[Cue] = []
+    previous_end = 0
+    previous_start = -rules.min_duration_ms
+    for index, (line, p) in enumerate(zip(lines, placed, strict=True)):
+        if p.start < 0:
+            # Text the recording lacks: a short flagged cue where it would be, not stretched
+            # over anyone's speech.
+            start = max(previous_end, previous_start + 100) + rules.min_gap_ms
+            end = start + rules.min_duration_ms
+            nxt = next((q.start for q in placed[index + 1 :] if q.start >= 0), None)
+            if nxt is not None:
+                end = min(end, nxt * FRAME_MS - rules.min_gap_ms)
+            if end <= start:
+                end = start + 1
+            cues.append(Cue.from_line(line, start, end, confidence=0.0, needs_review=True))
+            previous_start, previous_end = start, end
+            continue
+        start = _snap(p.start * FRAME_MS + START_SHIFT_MS, onsets)
+        end = _snap(p.end * FRAME_MS, offsets)
+        # Never before the previous cue, and leave it room for its minimum gap.
+        start = max(start, previous_end + 1, previous_start + rules.min_gap_ms + 100)
+        end = min(max(end, start + 1), duration_ms) if duration_ms > start else start + 1
+        confidence = _confidence(p)
+        cues.append(
+            Cue.from_line(
+                line, start, end, confidence=confidence, needs_review=confidence < REVIEW_BELOW
+            )
+        )
+        previous_start, previous_end = start, end
+    return cues

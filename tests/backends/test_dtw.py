@@ -1,0 +1,182 @@
+"""Tests for aligner.backends.dtw_backend: our own aligner on clips spoken by espeak-ng.
+
+Every clip is made here by ``scripts/make_sample_audio.py`` with exact times; applause is
+mixed in with numpy. Tolerances, not exact milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import wave
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from aligner.audio import AudioError
+from aligner.backends import get_backend
+from aligner.backends.dtw_backend import DtwAligner
+from aligner.errors import AlignmentError
+from aligner.model import Cue, Line
+from aligner.segment import SegmentRules
+
+ROOT = Path(__file__).resolve().parents[2]
+MAKE_SAMPLE = ROOT / "scripts" / "make_sample_audio.py"
+RULES = SegmentRules()
+
+SCRIPT = [
+    ("Shou Xiaoli", "Ladies and gentlemen, good afternoon."),
+    ("Shou Xiaoli", "Welcome to this briefing held by the State Council Information Office."),
+    ("Li Xiaojun", "Good afternoon, everyone."),
+    (
+        "Li Xiaojun",
+        "The National Human Rights Action Plan of China is the third plan of its kind "
+        "formulated and implemented by China since 2009.",
+    ),
+    (
+        "Li Xiaojun",
+        "It is also the first action plan that meshes with China's five-year plan for "
+        "national economic and social development.",
+    ),
+    ("CGTN", "Thank you for your question."),
+    ("CGTN", "How do you evaluate China's performance in global human rights governance?"),
+]
+UNSCRIPTED = (
+    "Interpreter",
+    "This is a long passage by an interpreter that is not in the transcript at all. It goes on "
+    "for a while, about the weather, sports, markets and many other things that nobody wrote "
+    "down, and the subtitles must not cover it.",
+)
+
+
+def make_clip(folder: Path, script: list[tuple[str, str]]) -> tuple[Path, list[dict[str, Any]]]:
+    lines = folder / "lines.txt"
+    lines.write_text("".join(f"{who}: {text}\n" for who, text in script), "utf-8")
+    audio, truth = folder / "clip.wav", folder / "clip.json"
+    subprocess.run(
+        [sys.executable, str(MAKE_SAMPLE), str(lines), "-o", str(audio), "--truth", str(truth)],
+        check=True,
+        capture_output=True,
+    )
+    segments: list[dict[str, Any]] = json.loads(truth.read_text("utf-8"))["segments"]
+    return audio, segments
+
+
+def as_lines(segments: list[dict[str, Any]]) -> list[Line]:
+    turns: dict[str, int] = {}
+    return [
+        Line(s["speaker"], s["text"], "en", turns.setdefault(s["speaker"], len(turns)), True)
+        for s in segments
+    ]
+
+
+def align(audio: Path, segments: list[dict[str, Any]]) -> list[Cue]:
+    return DtwAligner().align(as_lines(segments), audio, rules=RULES)
+
+
+def start_errors(cues: list[Cue], segments: list[dict[str, Any]]) -> list[int]:
+    return [abs(c.start_ms - s["start_ms"]) for c, s in zip(cues, segments, strict=True)]
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]]]:
+    return make_clip(tmp_path_factory.mktemp("clean"), SCRIPT)
+
+
+def test_clean_speech(clean: tuple[Path, list[dict[str, Any]]]) -> None:
+    audio, segments = clean
+    cues = align(audio, segments)
+    errors = start_errors(cues, segments)
+    assert statistics.median(errors) <= 20, errors
+    assert max(errors) <= 100, errors
+    ends = [c.end_ms - s["end_ms"] for c, s in zip(cues, segments, strict=True)]
+    assert sum(-60 <= e <= 200 for e in ends) >= len(ends) - 1, ends
+    assert all(not c.needs_review and (c.confidence or 0) >= 0.5 for c in cues), cues
+
+
+def test_registered_and_needs_audio() -> None:
+    aligner = get_backend("dtw")
+    with pytest.raises(AlignmentError, match="needs a recording"):
+        aligner.align(as_lines([{"speaker": "A", "text": "Hi."}]), None, rules=RULES)
+
+
+def test_speech_the_transcript_lacks_is_not_covered(tmp_path: Path) -> None:
+    script = [*SCRIPT[:3], UNSCRIPTED, *SCRIPT[3:]]
+    audio, segments = make_clip(tmp_path, script)
+    extra = next(s for s in segments if s["speaker"] == "Interpreter")
+    kept = [s for s in segments if s["speaker"] != "Interpreter"]
+    cues = align(audio, kept)
+    errors = start_errors(cues, kept)
+    assert max(errors) <= 100, errors
+    for cue in cues:
+        overlap = min(cue.end_ms, extra["end_ms"]) - max(cue.start_ms, extra["start_ms"])
+        assert overlap <= 200, (cue, extra)
+
+
+def test_applause_is_not_given_to_a_cue(
+    clean: tuple[Path, list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    audio, segments = clean
+    with wave.open(str(audio), "rb") as source:
+        rate = source.getframerate()
+        samples = np.frombuffer(source.readframes(source.getnframes()), dtype="<i2")
+    # Four seconds of applause (noise bursts, 12 claps a second) before the third turn.
+    at = segments[5]["start_ms"] * rate // 1000 - rate // 2
+    n = 4 * rate
+    rng = np.random.default_rng(3)
+    claps = (np.sin(2 * np.pi * 12 * np.arange(n) / rate) > 0) * 0.8 + 0.2
+    burst = (rng.normal(0, 0.2 * 32767, n) * claps).clip(-32767, 32767).astype(np.int16)
+    mixed = np.concatenate([samples[:at], burst, samples[at:]])
+    path = tmp_path / "applause.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(mixed.tobytes())
+    shift = n * 1000 // rate
+    moved = [
+        {**s, "start_ms": s["start_ms"] + shift, "end_ms": s["end_ms"] + shift} if i >= 5 else s
+        for i, s in enumerate(segments)
+    ]
+    cues = align(path, moved)
+    applause = (at * 1000 // rate, at * 1000 // rate + shift)
+    for cue in cues:
+        overlap = min(cue.end_ms, applause[1]) - max(cue.start_ms, applause[0])
+        assert overlap <= 100, (cue, applause)
+    assert max(start_errors(cues, moved)) <= 100
+
+
+def test_wrong_text_gets_low_confidence(clean: tuple[Path, list[dict[str, Any]]]) -> None:
+    audio, segments = clean
+    wrong = [
+        "The weather tomorrow will be cold with light rain in the north.",
+        "Several museums reopen to visitors next weekend after long repairs.",
+        "Our football team lost the final match on penalties.",
+        "Please remember to water the garden plants every single day this summer, "
+        "or they will dry out.",
+        "The train to the coast leaves at seven and arrives shortly before noon, "
+        "stopping at every small village.",
+        "Bananas are yellow.",
+        "Could you please pass me the salt and the pepper from the kitchen?",
+    ]
+    right = align(audio, segments)
+    swapped = align(audio, [{**s, "text": t} for s, t in zip(segments, wrong, strict=True)])
+    right_conf = statistics.mean(c.confidence or 0 for c in right)
+    wrong_conf = statistics.mean(c.confidence or 0 for c in swapped)
+    assert right_conf >= 0.7 > 0.4 >= wrong_conf, (right_conf, wrong_conf)
+    assert sum(c.needs_review for c in swapped) >= len(swapped) // 2
+
+
+def test_silent_recording_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "silent.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(bytes(2 * 16000 * 3))
+    with pytest.raises(AudioError, match="silent"):
+        align(path, [{"speaker": "A", "text": "Hello there."}])
