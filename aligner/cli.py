@@ -226,4 +226,5 @@ def backends_command() -> None:
         click.echo(name)
 
 
+import aligner.cli_batch  # noqa: E402  (registers batch)
 import aligner.cli_review  # noqa: E402, F401  (registers check, preview, plot)

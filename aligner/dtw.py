@@ -101,6 +101,7 @@ def warp(
     skip_text: float,
     stretch: float = 0.0,
     open_end: bool = True,
+    tail: float = 0.0,
 ) -> Path:
     """Best path of ``text`` frames through ``audio`` frames (unit-length feature rows).
 
@@ -113,7 +114,10 @@ def warp(
         skip_text: Cost of passing over one text frame.
         stretch: Extra cost of holding a text frame over one more recording frame: without
             it, frames of noise that happen to resemble the held frame count as matches.
-        open_end: The path may stop before the last recording frame (the rest is not scored).
+        open_end: The path may stop before the last recording frame.
+        tail: With ``open_end``, the cost of each unblocked recording frame left after the
+            path's end: 0 makes the rest free; a small cost keeps the text from being matched
+            to the first speech at hand while the speech that really says it is left out.
     """
     m, n = len(text), len(audio)
     if blocked is None:
@@ -129,7 +133,11 @@ def warp(
         float(skip_text),
         float(stretch),
     )
-    end = int(np.argmin(last_row[1:])) + 1 if open_end else n
+    if open_end:
+        left = np.concatenate([np.cumsum((~blocked)[::-1])[::-1], [0]])  # unblocked from j on
+        end = int(np.argmin(last_row[1:] + tail * left[1:])) + 1
+    else:
+        end = n
     first, last, cost = _backtrack(back, text, audio, blocked, m, end)
     score = 2 * float(last_row[end]) / (m + end)
     return Path(first, last, cost, end, score)

@@ -14,6 +14,10 @@ from aligner.timecode import MAX_MS
 
 log = logging.getLogger(__name__)
 
+# How far past the end of its speech an aligned cue may stay up to meet the reading speed: the
+# alignment target is "ends within 200 ms after the speech ends".
+READ_OVER_MS = 200
+
 
 def reading_ms(text: str, max_cps: float) -> int:
     """Shortest display time for ``text`` at ``max_cps`` characters per second.
@@ -36,6 +40,7 @@ def finalize(
     rules: SegmentRules,
     offset_ms: int = 0,
     audio_ms: int | None = None,
+    end_pad_ms: int = 0,
 ) -> list[Cue]:
     """Apply the rules every backend's cues must meet, without moving any start.
 
@@ -43,7 +48,9 @@ def finalize(
     move: cut back to leave ``rules.min_gap_ms`` before the next cue, stretched forward (into
     the pause that follows, never past the next cue) to reach the minimum duration and the
     reading speed, and cut to ``rules.max_duration_ms``. Then every cue is shifted by
-    ``offset_ms`` and, with ``audio_ms``, kept inside the recording.
+    ``offset_ms`` and, with ``audio_ms``, kept inside the recording. ``end_pad_ms`` keeps an
+    aligned cue up a little after its speech ends, room allowing (Netflix lets the out-time run
+    up to half a second past the audio), so that the text does not vanish with the last sound.
 
     Raises:
         AlignmentError: Cues out of order, or a start that leaves no room for a cue.
@@ -61,8 +68,13 @@ def finalize(
             )
         next_start = cues[k + 1].start_ms + offset_ms if k + 1 < len(cues) else limit
         room = min(next_start - rules.min_gap_ms, limit) if k + 1 < len(cues) else limit
-        wanted = max(cue.end_ms + offset_ms, start + rules.min_duration_ms)
-        wanted = max(wanted, start + reading_ms(lines[k].shown, rules.max_cps))
+        wanted = max(cue.end_ms + offset_ms + end_pad_ms, start + rules.min_duration_ms)
+        reading_end = start + reading_ms(lines[k].shown, rules.max_cps)
+        if end_pad_ms:
+            # Synced to speech: reading time may keep a cue up to READ_OVER_MS past its speech
+            # (fast speakers exceed the reading speed; syncing wins over reading time then).
+            reading_end = min(reading_end, cue.end_ms + offset_ms + READ_OVER_MS)
+        wanted = max(wanted, reading_end)
         end = min(wanted, room, start + rules.max_duration_ms)
         if end <= start:
             raise AlignmentError(

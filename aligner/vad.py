@@ -23,6 +23,9 @@ import numpy.typing as npt
 
 HOP_MS = 10
 WINDOW = 512  # samples at 16 kHz: 32 ms, two periods of an 70 Hz voice
+# FFT size: no zero padding, so the autocorrelation is circular; at the lags looked at (40-228
+# samples) the wrapped part (lags over 284) of a Hann-windowed frame is small.
+FFT = WINDOW
 RATE = 16_000
 _HOP = RATE * HOP_MS // 1000
 _BLOCK_FRAMES = 3000  # frames analysed at once: 30 s of audio, ~25 MB of FFT work space
@@ -62,7 +65,7 @@ class Region:
 
 def _window_autocorrelation() -> Floats:
     window = np.hanning(WINDOW)
-    spectrum = np.fft.rfft(window, 2 * WINDOW)
+    spectrum = np.fft.rfft(window, FFT)
     auto = np.fft.irfft(np.abs(spectrum) ** 2)[:WINDOW]
     return np.asarray(auto / auto[0], dtype=np.float64)
 
@@ -79,7 +82,7 @@ def measure(samples: npt.NDArray[np.int16] | Floats) -> Activity:
     periods: list[Floats] = []
     tones: list[Floats] = []
     window = np.hanning(WINDOW)
-    freqs = np.fft.rfftfreq(2 * WINDOW, 1 / RATE)
+    freqs = np.fft.rfftfreq(FFT, 1 / RATE)
     band = (freqs >= 100) & (freqs <= 4000)
     for first in range(0, count, _BLOCK_FRAMES):
         n = min(_BLOCK_FRAMES, count - first)
@@ -88,7 +91,7 @@ def measure(samples: npt.NDArray[np.int16] | Floats) -> Activity:
         frames = frames - frames.mean(axis=1, keepdims=True)
         energy = np.mean(frames**2, axis=1)
         levels.append(10 * np.log10(energy + 1e-10))
-        power = np.abs(np.fft.rfft(frames * window, 2 * WINDOW, axis=1)) ** 2
+        power = np.abs(np.fft.rfft(frames * window, FFT, axis=1)) ** 2
         auto = np.fft.irfft(power, axis=1)[:, :WINDOW]
         with np.errstate(divide="ignore", invalid="ignore"):
             normalised = auto / auto[:, :1] / _WINDOW_AUTO[None, :]
@@ -194,3 +197,48 @@ def regions(activity: Activity) -> list[Region]:
                 out.append(Region(start * HOP_MS + 26, (end - 1) * HOP_MS + 11, label))
     out.sort(key=lambda r: r.start_ms)
     return out
+
+
+def fit_to_speech(
+    start_ms: int,
+    end_ms: int,
+    speech: list[Region],
+    *,
+    onset_ms: int = 80,
+    offset_ms: int = 250,
+) -> tuple[int, int]:
+    """A cue's span moved onto the speech it covers.
+
+    A start in a pause, applause or a tone moves forward to the next speech onset; a start
+    just after an onset (within ``onset_ms``) moves back onto it. An end outside speech moves
+    back to the last speech offset; an end just before an offset (within ``offset_ms``) moves
+    onto it. A span with no speech in it is returned unchanged.
+
+    Args:
+        start_ms: The cue's start as an aligner gave it.
+        end_ms: Its end.
+        speech: The recording's speech regions, sorted (``regions`` filtered to ``speech``).
+
+    Example:
+        >>> talk = [Region(1000, 2000, "speech"), Region(5000, 6000, "speech")]
+        >>> fit_to_speech(3000, 5800, talk)  # applause at 3000 folded into the cue
+        (5000, 6000)
+        >>> fit_to_speech(1050, 2900, talk)
+        (1000, 2000)
+    """
+    import bisect
+
+    starts = [r.start_ms for r in speech]
+    at = bisect.bisect_right(starts, start_ms) - 1
+    if at >= 0 and speech[at].start_ms <= start_ms < speech[at].end_ms:
+        if start_ms - speech[at].start_ms <= onset_ms:
+            start_ms = speech[at].start_ms
+    elif at + 1 < len(speech) and speech[at + 1].start_ms < end_ms:
+        start_ms = speech[at + 1].start_ms
+    at = bisect.bisect_right(starts, end_ms - 1) - 1
+    if at >= 0 and speech[at].start_ms < end_ms <= speech[at].end_ms:
+        if speech[at].end_ms - end_ms <= offset_ms:
+            end_ms = speech[at].end_ms
+    elif at >= 0 and speech[at].end_ms > start_ms:
+        end_ms = speech[at].end_ms
+    return start_ms, end_ms

@@ -10,6 +10,10 @@ from aligner.errors import AlignmentError
 from aligner.model import Cue, Line
 from aligner.segment import SegmentRules
 
+# Aligned cues stay up this long after the speech ends (room allowing): a forced aligner ends a
+# cue on the last sound, and readers need a moment after it (Netflix allows up to 500 ms).
+END_PAD_MS = 100
+
 
 class Progress(NamedTuple):
     """How far a long call has come."""
@@ -108,4 +112,5 @@ def align(
         raise AlignmentError(
             f"aligner {backend!r} returned {len(cues)} cues for {len(lines)} lines"
         )
-    return finalize(cues, lines, rules=rules, offset_ms=start_ms)
+    padded = END_PAD_MS if audio is not None and backend != "estimate" else 0
+    return finalize(cues, lines, rules=rules, offset_ms=start_ms, end_pad_ms=padded)

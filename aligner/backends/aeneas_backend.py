@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from aligner import vad
 from aligner.audio import ConvertedAudio, speech_start_ms, temporary_wav
 from aligner.backends import Progress, ProgressFn
 from aligner.errors import AlignmentError, BackendUnavailableError
@@ -104,7 +105,9 @@ class AeneasAligner:
         with temporary_wav(audio) as wav:
             spans = self._run_worker(lines, wav)
             speech_ms = speech_start_ms(wav, below_peak_db=LEADING_SILENCE_DB)
+            talk = [r for r in vad.regions(vad.measure_wav(wav.path)) if r.kind == "speech"]
         spans = _fix_spans(spans, first_speech_ms=speech_ms)
+        spans = _fit_spans(spans, talk)
         if on_progress is not None:
             on_progress(Progress(total, total))
         return [Cue.from_line(lines[s.index], s.start_ms, s.end_ms) for s in spans]
@@ -186,6 +189,26 @@ def _spans_from_answer(answer: dict[str, Any], count: int, *, audio: Path) -> li
     if missing:
         raise AlignmentError(f"aeneas returned no time for lines {missing[:10]} of {audio}")
     return [spans[i] for i in range(count)]
+
+
+def _fit_spans(spans: list[_Span], talk: list[vad.Region]) -> list[_Span]:
+    """Spans moved onto the speech they cover, never onto each other.
+
+    aeneas returns back-to-back fragments: applause or a pause before a cue is folded into it
+    and a cue ends wherever the next begins. ``vad.fit_to_speech`` fixes both.
+    """
+    out: list[_Span] = []
+    for span in spans:
+        start, end = vad.fit_to_speech(span.start_ms, span.end_ms, talk)
+        if out and start <= out[-1].end_ms:
+            start = max(span.start_ms, out[-1].end_ms + 1)
+        if end <= start:
+            start, end = span.start_ms, span.end_ms
+            if out and start <= out[-1].end_ms:
+                start = out[-1].end_ms + 1
+                end = max(end, start + 1)
+        out.append(_Span(span.index, start, end))
+    return out
 
 
 def _fix_spans(spans: list[_Span], *, first_speech_ms: int | None) -> list[_Span]:

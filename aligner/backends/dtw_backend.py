@@ -26,7 +26,7 @@ import dataclasses
 import itertools
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,9 +53,10 @@ RETRY_EXTRA_S = 150  # a badly aligned window is retried over this much more rec
 # how close the speaker's voice is to espeak-ng's, so it is learnt per speaker from the cues
 # kept so far: their typical match cost plus a margin, within bounds.
 SKIP_UNKNOWN = 0.55
-SKIP_MARGIN = 0.14
-SKIP_MIN, SKIP_MAX = 0.36, 0.68
+SKIP_MARGIN = 0.2
+SKIP_MIN, SKIP_MAX = 0.45, 0.68
 STRETCH_COST = 0.06  # holding a text frame costs a little more than moving on
+SKIP_TAIL = 0.25  # cost of each speech frame left after a window's path ends
 SKIP_TEXT = 0.9  # cost of leaving a text frame unmatched
 BAD_WINDOW = 0.58  # mean match cost of a window above which it is retried
 REPAIR_BELOW = 0.9  # a cue with less of its matched frames in one run is aligned again
@@ -202,13 +203,11 @@ class DtwAligner:
                     if said > 0 and heard > 0:
                         ratio = min(2.0, max(0.6, 0.7 * ratio + 0.3 * heard / said))
                     cursor = max(cursor, found[-1].end)
-                for c in range(k, keep):
-                    spoken.pop(c, None)
                 k = keep
                 if on_progress is not None:
                     on_progress(Progress(k, total))
-        _repair(lines, placed, frames, blocked, text_mean, voices)
-        _chance(lines, placed, frames, blocked, text_mean, voices)
+            _repair(lines, placed, frames, blocked, get, voices)
+            _chance(lines, placed, frames, blocked, get, voices)
         return placed
 
 
@@ -300,7 +299,8 @@ def _warp_window(
         skip_audio=skips,
         skip_text=SKIP_TEXT,
         stretch=STRETCH_COST,
-        open_end=False,
+        open_end=True,
+        tail=SKIP_TAIL,
     )
     matched = path.cost[path.cost < 2.0]
     mean_cost = float(matched.mean()) if len(matched) else 2.0
@@ -334,7 +334,7 @@ def _repair(
     placed: list[_Placed],
     frames: npt.NDArray[np.float32],
     blocked: npt.NDArray[np.bool_],
-    text_mean: npt.NDArray[np.float32],
+    text_of: Callable[[int], npt.NDArray[np.float32]],
     voices: _Voices,
 ) -> None:
     """Align again, alone, each cue whose frames did not land in one run.
@@ -352,8 +352,7 @@ def _repair(
         hi = nxt.start if nxt is not None and nxt.start >= 0 else min(len(frames), p.end + 50)
         if hi - lo < 5:
             continue
-        spoken = _speak(lines[k])
-        text = features.pair_frames(features.normalise(spoken.frames, text_mean))
+        text = text_of(k)
         audio, gate = frames[lo:hi], blocked[lo:hi]
         best: _Placed | None = None
         for reverse in (False, True):
@@ -386,7 +385,7 @@ def _chance(
     placed: list[_Placed],
     frames: npt.NDArray[np.float32],
     blocked: npt.NDArray[np.bool_],
-    text_mean: npt.NDArray[np.float32],
+    text_of: Callable[[int], npt.NDArray[np.float32]],
     voices: _Voices,
 ) -> None:
     """Score each cue on its place, and on speech where it is *not*: its confidence baseline.
@@ -399,7 +398,7 @@ def _chance(
     found = [k for k, p in enumerate(placed) if p.start >= 0]
     for position, k in enumerate(found):
         p = placed[k]
-        text = features.pair_frames(features.normalise(_speak(lines[k]).frames, text_mean))
+        text = text_of(k)
         skip = voices.skip(lines[k].speaker)
         own = _score(text, frames, blocked, p, skip)
         chances = [
