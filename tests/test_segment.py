@@ -208,4 +208,4 @@ def test_label_goes_on_each_turns_first_line_only() -> None:
     turns = [Turn("Li Xiaojun", "One.\nTwo."), Turn("CGTN", "Three.")]
     lines = segment(turns, SegmentRules(), label_for=lambda name: f"{name}: ")
     assert [line.label for line in lines] == ["Li Xiaojun: ", "", "CGTN: "]
-    assert [line.shown for line in lines][0] == "Li Xiaojun: One."
+    assert next(line.shown for line in lines) == "Li Xiaojun: One."
