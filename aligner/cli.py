@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import statistics
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from aligner import __version__
-from aligner.backends import BACKENDS
+from aligner.backends import BACKENDS, Progress, ProgressFn
 from aligner.errors import AlignerError
+from aligner.model import Subtitles
 from aligner.pipeline import Target, run
 from aligner.segment import SegmentRules
-from aligner.timecode import parse_time
+from aligner.timecode import format_ms, parse_time
 from aligner.writers import EXTENSIONS, LABEL_STYLES, WRITERS, WriteOptions, format_for_path
 
 DEFAULTS = SegmentRules()
@@ -65,6 +69,49 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
+
+
+@contextlib.contextmanager
+def _progress(audio: Path | None, quiet: bool) -> Iterator[ProgressFn | None]:
+    """A progress bar on standard error while a recording longer than a minute is aligned."""
+    if audio is None or quiet:
+        yield None
+        return
+    try:
+        from aligner.audio import probe_duration_ms
+
+        long_enough = probe_duration_ms(audio) > 60_000
+    except AlignerError:
+        long_enough = False  # the aligner will say what is wrong with the file
+    if not long_enough:
+        yield None
+        return
+    bar = click.progressbar(length=1, label="aligning", file=sys.stderr, show_eta=True)
+    shown = 0
+
+    def update(progress: Progress) -> None:
+        nonlocal shown
+        bar.length = progress.total
+        bar.update(progress.done - shown)
+        shown = progress.done
+
+    with bar:
+        yield update
+
+
+def _summarise(doc: Subtitles) -> None:
+    """One line on standard error: cues aligned, cues to review and where the worst are."""
+    review = [(i, c) for i, c in enumerate(doc.cues, 1) if c.needs_review]
+    scored = [c.confidence for c in doc.cues if c.confidence is not None]
+    line = f"aligned {len(doc.cues)} cues"
+    if scored:
+        line += f", median confidence {statistics.median(scored):.2f}"
+    line += f"; {len(review)} need review"
+    if review:
+        worst = sorted(review, key=lambda item: item[1].confidence or 0.0)[:5]
+        where = ", ".join(f"#{i} at {format_ms(c.start_ms, decimal='.')}" for i, c in worst)
+        line += f" (lowest: {where})"
+    click.echo(f"aligner: {line}", err=True)
 
 
 @click.group(
@@ -192,16 +239,19 @@ def make(
             max_chars=max_chars, max_lines=max_lines, max_cps=max_cps, words_per_minute=wpm
         )
         options = WriteOptions(speaker_labels=speaker_labels, vtt_colors=vtt_colors)
-        texts = run(
-            transcript,
-            targets,
-            rules=rules,
-            options=options,
-            encoding=encoding,
-            start_ms=start_ms,
-            audio=audio,
-            backend=backend,
-        )
+        with _progress(audio, quiet) as on_progress:
+            texts = run(
+                transcript,
+                targets,
+                rules=rules,
+                options=options,
+                encoding=encoding,
+                start_ms=start_ms,
+                audio=audio,
+                backend=backend,
+                on_progress=on_progress,
+                on_done=None if quiet or audio is None else _summarise,
+            )
     except AlignerError as err:
         raise click.ClickException(str(err)) from None
     for target in targets:

@@ -7,7 +7,7 @@ import io
 import logging
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,8 +120,11 @@ def run(
     audio: Path | None = None,
     start_ms: int = 0,
     on_progress: ProgressFn | None = None,
+    on_done: Callable[[Subtitles], None] | None = None,
 ) -> dict[str, str]:
     """Read a transcript, make its subtitles and write every target atomically.
+
+    ``on_done`` receives the subtitles once they are written (the CLI's summary uses it).
 
     Returns:
         The text of each format, by format name (what a ``None`` target asked for).
@@ -145,5 +148,7 @@ def run(
     )
     texts = {t.fmt: render(doc, t.fmt, options) for t in targets}
     write_atomically([(t.path, texts[t.fmt]) for t in targets if t.path is not None])
+    if on_done is not None:
+        on_done(doc)
     log.info("%s: %d turns, %d cues", transcript_path, len(transcript.turns), len(doc.cues))
     return texts

@@ -496,7 +496,8 @@ def _find_speaker_lines(
                 accepted = (
                     following is not None
                     and following not in candidates
-                    and (plain or question_ahead[following])
+                    # The body's first line needs no question: nothing is said before it.
+                    and (plain or question_ahead[following] or index == first)
                     and not previous.endswith(_COLONS)
                 )
             if accepted:

@@ -760,3 +760,17 @@ def test_permission_denied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     with pytest.raises(TranscriptError) as caught:
         read_transcript(path)
     assert str(caught.value) == f"{path}: cannot read the transcript: Permission denied"
+
+
+def test_one_off_speaker_on_the_first_line_is_a_speaker() -> None:
+    text = (
+        "Shou Xiaoli:\nGood afternoon.\nLi Xiaojun:\nThank you.\n"
+        "CGTN:\nA question?\nLi Xiaojun:\nYes.\n"
+    )
+    transcript = parse_transcript(text)
+    assert [t.speaker for t in transcript.turns] == [
+        "Shou Xiaoli",
+        "Li Xiaojun",
+        "CGTN",
+        "Li Xiaojun",
+    ]

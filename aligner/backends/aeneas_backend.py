@@ -62,6 +62,7 @@ class AeneasAligner:
         mask_nonspeech: Run the DTW on speech frames only (more accurate on long files).
         nonspeech_min_ms: Cut pauses at least this long out of the cues at their boundaries,
             so cues end where speech ends; ``None`` returns aeneas's back-to-back cues.
+        assess: Give every cue a confidence and ``needs_review`` (the dtw backend's measure).
     """
 
     name = "aeneas"
@@ -72,12 +73,14 @@ class AeneasAligner:
         timeout_s: float | None = None,
         mask_nonspeech: bool = True,
         nonspeech_min_ms: int | None = NONSPEECH_MIN_MS,
+        assess: bool = True,
     ) -> None:
         if importlib.util.find_spec("aeneas") is None:
             raise BackendUnavailableError(f"the aeneas aligner needs aeneas: {INSTALL}")
         self.timeout_s = timeout_s
         self.mask_nonspeech = mask_nonspeech
         self.nonspeech_min_ms = nonspeech_min_ms
+        self.assess = assess
 
     def align(
         self,
@@ -106,11 +109,17 @@ class AeneasAligner:
             spans = self._run_worker(lines, wav)
             speech_ms = speech_start_ms(wav, below_peak_db=LEADING_SILENCE_DB)
             talk = [r for r in vad.regions(vad.measure_wav(wav.path)) if r.kind == "speech"]
-        spans = _fix_spans(spans, first_speech_ms=speech_ms)
-        spans = _fit_spans(spans, talk)
+            spans = _fix_spans(spans, first_speech_ms=speech_ms)
+            spans = _fit_spans(spans, talk)
+            cues = [Cue.from_line(lines[s.index], s.start_ms, s.end_ms) for s in spans]
+            if self.assess:
+                # aeneas gives no confidence: score each cue with our own engine's measure.
+                from aligner.backends.dtw_backend import assess
+
+                cues = assess(lines, cues, wav.path, wav.source)
         if on_progress is not None:
             on_progress(Progress(total, total))
-        return [Cue.from_line(lines[s.index], s.start_ms, s.end_ms) for s in spans]
+        return cues
 
     def _run_worker(self, lines: Sequence[Line], wav: ConvertedAudio) -> list[_Span]:
         timeout = self.timeout_s

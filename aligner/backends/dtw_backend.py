@@ -124,25 +124,10 @@ class DtwAligner:
         if not lines:
             return []
         with temporary_wav(audio) as wav:
-            activity = vad.measure_wav(wav.path)
-            recording = features.mfcc_wav(str(wav.path))
+            heard = _listen(wav.path, audio)
             duration_ms = wav.duration_ms
-        regions = vad.regions(activity)
-        speech = np.zeros(len(recording), dtype=np.bool_)
-        for region in regions:
-            if region.kind == "speech":
-                first = max(0, region.start_ms // 10 - SPEECH_PAD_FRAMES)
-                speech[first : region.end_ms // 10 + SPEECH_PAD_FRAMES] = True
-        if not speech.any():
-            raise AlignmentError(f"{audio}: no speech found in the recording")
-        recording = recording[:, :N_COEFFS]
-        mean = recording[speech].mean(axis=0)
-        frames = features.pair_frames(features.normalise(recording, mean))
-        if len(speech) % 2:
-            speech = np.concatenate([speech, speech[-1:]])
-        blocked = ~(speech[0::2] | speech[1::2])
-        placed = self._place_all(lines, frames, blocked, on_progress)
-        return _to_cues(lines, placed, regions, duration_ms, rules)
+        placed = self._place_all(lines, heard.frames, heard.blocked, on_progress)
+        return _to_cues(lines, placed, heard.regions, duration_ms, rules)
 
     def _place_all(
         self,
@@ -209,6 +194,70 @@ class DtwAligner:
             _repair(lines, placed, frames, blocked, get, voices)
             _chance(lines, placed, frames, blocked, get, voices)
         return placed
+
+
+@dataclass(frozen=True, slots=True)
+class _Heard:
+    """A recording as the aligner sees it: 20 ms feature frames and where speech is."""
+
+    frames: npt.NDArray[np.float32]
+    blocked: npt.NDArray[np.bool_]  # frames that are not speech
+    regions: list[vad.Region]
+
+
+def _listen(wav: Path, source: Path) -> _Heard:
+    """Features and speech activity of a 16 kHz WAV, computed a block at a time."""
+    activity = vad.measure_wav(wav)
+    recording = features.mfcc_wav(str(wav))
+    regions = vad.regions(activity)
+    speech = np.zeros(len(recording), dtype=np.bool_)
+    for region in regions:
+        if region.kind == "speech":
+            first = max(0, region.start_ms // 10 - SPEECH_PAD_FRAMES)
+            speech[first : region.end_ms // 10 + SPEECH_PAD_FRAMES] = True
+    if not speech.any():
+        raise AlignmentError(f"{source}: no speech found in the recording")
+    recording = recording[:, :N_COEFFS]
+    mean = recording[speech].mean(axis=0)
+    frames = features.pair_frames(features.normalise(recording, mean))
+    if len(speech) % 2:
+        speech = np.concatenate([speech, speech[-1:]])
+    return _Heard(frames, ~(speech[0::2] | speech[1::2]), regions)
+
+
+def assess(lines: Sequence[Line], cues: Sequence[Cue], wav: Path, source: Path) -> list[Cue]:
+    """``cues`` (one per Line, from any aligner) with a confidence and ``needs_review``.
+
+    Each cue's text, spoken by espeak-ng, is scored on its own span and on the spans of cues a
+    few places away (``_chance``); a cue much better at home than away is confidently placed.
+    """
+    heard = _listen(wav, source)
+    spoken = [_speak(line).frames for line in lines]
+    text_mean = np.concatenate(spoken[:200]).mean(axis=0) if spoken else None
+    cache: dict[int, npt.NDArray[np.float32]] = {}
+
+    def text_of(k: int) -> npt.NDArray[np.float32]:
+        if k not in cache:
+            cache[k] = features.pair_frames(features.normalise(spoken[k], text_mean))
+        return cache[k]
+
+    per = FRAME_MS
+    placed = [
+        _Placed(c.start_ms // per, max(c.start_ms // per + 1, c.end_ms // per), 0.0) for c in cues
+    ]
+    voices = _Voices()
+    _chance(lines, placed, heard.frames, heard.blocked, text_of, voices)
+    # Learn each voice from its median score, then score again with it.
+    for line, p in zip(lines, placed, strict=True):
+        voices.learn(line.speaker, p.cost)
+    _chance(lines, placed, heard.frames, heard.blocked, text_of, voices)
+    out = []
+    for cue, p in zip(cues, placed, strict=True):
+        confidence = _confidence(p)
+        out.append(
+            dataclasses.replace(cue, confidence=confidence, needs_review=confidence < REVIEW_BELOW)
+        )
+    return out
 
 
 @dataclass(frozen=True, slots=True)

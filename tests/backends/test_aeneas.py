@@ -113,15 +113,17 @@ def test_wrong_text_aligns_noticeably_worse(
 ) -> None:
     audio, truth = clip
     rules = SegmentRules()
-    right = _start_errors(aligner.align(_lines([t for _, t in SCRIPT]), audio, rules=rules), truth)
-    wrong = _start_errors(aligner.align(_lines(WRONG), audio, rules=rules), truth)
-    right_mean = statistics.mean(abs(e) for e in right)
-    wrong_mean = statistics.mean(abs(e) for e in wrong)
+    right_cues = aligner.align(_lines([t for _, t in SCRIPT]), audio, rules=rules)
+    wrong_cues = aligner.align(_lines(WRONG), audio, rules=rules)
+    right_mean = statistics.mean(abs(e) for e in _start_errors(right_cues, truth))
+    wrong_mean = statistics.mean(abs(e) for e in _start_errors(wrong_cues, truth))
     with capsys.disabled():
         print(f"\nmean |start error|: right text {right_mean:.0f} ms, wrong {wrong_mean:.0f} ms")
-    # aeneas has no confidence score: it times wrong text without complaint. The only signal
-    # is the error itself, which this measures (a quality gate comes later).
     assert wrong_mean > right_mean + 100
+    # aeneas itself times wrong text without complaint; our confidence measure catches it.
+    assert all(c.confidence is not None and c.confidence >= 0.5 for c in right_cues), right_cues
+    assert all(not c.needs_review for c in right_cues)
+    assert sum(c.needs_review for c in wrong_cues) >= len(wrong_cues) - 1, wrong_cues
 
 
 def test_no_audio_is_an_alignment_error(aligner: AeneasAligner) -> None:

@@ -1,0 +1,102 @@
+"""`aligner make --audio`: a real recording, the real aligner, through the command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from aligner.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+MAKE_SAMPLE = ROOT / "scripts" / "make_sample_audio.py"
+SCHEMA = ROOT / "aligner" / "writers" / "subtitles.schema.json"
+SCRIPT = [
+    ("Shou Xiaoli", "Ladies and gentlemen, good afternoon."),
+    ("Shou Xiaoli", "Welcome to this briefing held by the State Council Information Office."),
+    ("Li Xiaojun", "Good afternoon, everyone."),
+    ("Li Xiaojun", "Over the past five years, the action plan has been implemented in full."),
+    ("CGTN", "Thank you. How do you evaluate the results?"),
+    ("Li Xiaojun", "Thank you for your question."),
+]
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[dict[str, Any]]]:
+    """A transcript in turn format, its recording (mp3) and the recording's sentence times."""
+    folder = tmp_path_factory.mktemp("audio")
+    lines = folder / "lines.txt"
+    lines.write_text("".join(f"{who}: {text}\n" for who, text in SCRIPT), "utf-8")
+    audio, truth = folder / "brief.mp3", folder / "truth.json"
+    subprocess.run(
+        [sys.executable, str(MAKE_SAMPLE), str(lines), "-o", str(audio), "--truth", str(truth)],
+        check=True,
+        capture_output=True,
+    )
+    transcript = folder / "brief.txt"
+    text = ""
+    previous = None
+    for who, sentence in SCRIPT:
+        if who != previous:
+            text += f"{who}:\n"
+            previous = who
+        text += sentence + "\n"
+    transcript.write_text(text, "utf-8")
+    return transcript, audio, json.loads(truth.read_text("utf-8"))["segments"]
+
+
+def test_make_with_audio(
+    recording: tuple[Path, Path, list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    transcript, audio, truth = recording
+    out = tmp_path / "brief.json"
+    result = CliRunner().invoke(
+        main, ["make", str(transcript), "--audio", str(audio), "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "aligned" in result.stderr and "need review" in result.stderr
+    doc = json.loads(out.read_text("utf-8"))
+    jsonschema.validate(doc, json.loads(SCHEMA.read_text("utf-8")))
+    cues = doc["cues"]
+    assert all(0 <= c["confidence"] <= 1 and isinstance(c["needs_review"], bool) for c in cues)
+    assert not any(c["needs_review"] for c in cues), [(c["text"], c["confidence"]) for c in cues]
+    # The first cue of each turn starts where the turn's first sentence does.
+    turn_starts = [c["start_ms"] for c in cues if c["first_of_turn"]]
+    truth_starts = [
+        s["start_ms"]
+        for i, s in enumerate(truth)
+        if i == 0 or truth[i - 1]["speaker"] != s["speaker"]
+    ]
+    assert len(turn_starts) == len(truth_starts)
+    for got, want in zip(turn_starts, truth_starts, strict=True):
+        assert abs(got - want) <= 100, (turn_starts, truth_starts)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff" * 50, "brief.mp3"),
+        (b"", "brief.mp3"),
+    ],
+)
+def test_bad_recording_is_one_line_and_nothing_written(
+    recording: tuple[Path, Path, list[dict[str, Any]]], tmp_path: Path, content: bytes, message: str
+) -> None:
+    transcript, _, _ = recording
+    bad = tmp_path / "brief.mp3"
+    bad.write_bytes(content)
+    proc = subprocess.run(
+        [sys.executable, "-m", "aligner", "make", str(transcript), "--audio", str(bad),
+         "-o", str(tmp_path / "out.srt")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["brief.mp3"]
+    assert bad.read_bytes() == content
