@@ -217,7 +217,7 @@ def batch(
                 executor=pool,
                 on_progress=None if quiet else lambda progress: bar.update(1, progress),
             )
-    except BatchError as err:
+    except AlignerError as err:  # the batch could not start, or the report not be written
         raise click.ClickException(str(err)) from None
     except KeyboardInterrupt:
         click.echo(

@@ -61,15 +61,18 @@ def _ignore_sigint() -> None:
 class LocalExecutor:
     """``jobs`` worker processes on this machine (``concurrent.futures.ProcessPoolExecutor``).
 
-    At most ``jobs`` tasks are handed out at a time, so when a worker dies the tasks that may
-    have killed it are known: the pool is rebuilt and each of them is retried alone; one that
-    kills its worker alone fails with ``WorkerCrash``, the others go on.
+    At most ``2 * jobs`` tasks are handed out at a time, so when a worker dies the tasks that
+    may have killed it are known: the pool is rebuilt and each of them is retried alone; one
+    that kills its worker alone fails with ``WorkerCrash``, the others go on.
     """
 
     name = "local"
 
     def __init__(self, jobs: int | None = None) -> None:
         self.jobs = max(1, jobs or os.cpu_count() or 1)
+        # Two tasks per worker in hand: one running, one queued, so that no worker waits while
+        # this process writes the previous item's files. (With one, jobs=2 ran 30% slower.)
+        self.window = 2 * self.jobs
         self._pool: ProcessPoolExecutor | None = None
 
     def _new_pool(self) -> ProcessPoolExecutor:
@@ -103,7 +106,7 @@ class LocalExecutor:
                 index = suspects.popleft()
                 running[self._pool.submit(fn, args[index])] = index
                 solo = True
-            while not solo and not suspects and pending and len(running) < self.jobs:
+            while not solo and not suspects and pending and len(running) < self.window:
                 index = pending.popleft()
                 running[self._pool.submit(fn, args[index])] = index
             done, _ = wait(running, return_when=FIRST_COMPLETED)

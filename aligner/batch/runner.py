@@ -150,6 +150,7 @@ class _Batch:
         self.state_dir = out_dir / STATE_DIR
         self.on_progress = on_progress
         self.results: dict[int, ItemResult] = {}  # by position in inputs.items
+        self.tally: dict[str, int] = {}  # results by status
         self.states: dict[str, dict[str, object] | None] = {}
 
     def state_path(self, item: Item) -> Path:
@@ -222,15 +223,15 @@ class _Batch:
                 f"{result.seconds:.2f} s"
             )
             log.info("%s: %s, %s cues", result.item, result.status, result.cues)
+        self.tally[result.status] = self.tally.get(result.status, 0) + 1
         if self.on_progress is not None:
-            statuses = [r.status for r in self.results.values()]
             self.on_progress(
                 BatchProgress(
                     len(self.results),
                     len(self.inputs.items),
-                    statuses.count("ok"),
-                    statuses.count("skipped"),
-                    statuses.count("failed"),
+                    self.tally.get("ok", 0),
+                    self.tally.get("skipped", 0),
+                    self.tally.get("failed", 0),
                     result,
                 )
             )

@@ -12,9 +12,9 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from aligner.batch.items import Item, Settings
+from aligner.model import Subtitles
 
 # Bump when the digest's recipe changes, so that every item is redone once.
 DIGEST_VERSION = 1
@@ -87,32 +87,34 @@ def one_line(err: BaseException) -> str:
     return text or type(err).__name__
 
 
-def _needs_review(cue: Mapping[str, Any], settings: Settings) -> bool:
-    """A cue a person should look at.
+def count_review(doc: Subtitles, settings: Settings) -> int:
+    """How many cues a person should look at.
 
-    The aligner flagged it (``needs_review``: misplaced, or its text not in the recording), or
-    it breaks a limit the segmenter or the timing could not meet: too many lines, a line wider
-    than ``max_chars`` (the speaker label counts on a turn's first line; only a single
-    over-long word can do this), shown for less than the minimum duration, or faster to read
-    than ``max_cps`` (label included, as the timing counts it).
+    A cue counts when the aligner flagged it (``needs_review``: misplaced, or its text not in
+    the recording), or when it breaks a limit the segmenter or the timing could not meet: too
+    many lines, a line wider than ``max_chars`` (the speaker label counts on a turn's first
+    line; only a single over-long word can do this), shown for less than the minimum duration,
+    or faster to read than ``max_cps`` (label included, as the timing counts it).
     """
     from aligner.writers import speaker_label
 
-    if cue.get("needs_review"):
-        return True
     rules = settings.rules()
-    lines: list[str] = list(cue["lines"])
-    if len(lines) > rules.max_lines:
-        return True
-    label = ""
-    if cue["first_of_turn"]:
-        label = speaker_label(" ".join(str(cue["speaker"]).split()), settings.speaker_labels)
-    if max([len(label + lines[0]), *map(len, lines[1:])]) > rules.max_chars:
-        return True
-    duration = int(cue["end_ms"]) - int(cue["start_ms"])
-    if duration < rules.min_duration_ms:
-        return True
-    return len(label + str(cue["text"])) * 1000 > rules.max_cps * duration
+    count = 0
+    previous_turn: int | None = None
+    for cue in doc.cues:
+        label = ""
+        if cue.turn_index != previous_turn:
+            label = speaker_label(" ".join(cue.speaker.split()), settings.speaker_labels)
+        previous_turn = cue.turn_index
+        lines = cue.text.split("\n")
+        count += (
+            cue.needs_review
+            or len(lines) > rules.max_lines
+            or max([len(label + lines[0]), *map(len, lines[1:])]) > rules.max_chars
+            or cue.duration_ms < rules.min_duration_ms
+            or len(label + cue.text) * 1000 > rules.max_cps * cue.duration_ms
+        )
+    return count
 
 
 def _make(item: Item) -> Outcome:
@@ -120,14 +122,13 @@ def _make(item: Item) -> Outcome:
     from aligner.pipeline import Target, run
 
     settings = item.settings
-    # A recording that cannot be read fails its item even while the backend does not listen
-    # to it (estimate): the batch must not pass off unsynchronised subtitles as synced.
+    # A recording that cannot be read fails its item even with a backend that does not
+    # listen to it (estimate), and its duration goes into the report.
     audio_ms = probe_duration_ms(item.audio) if item.audio is not None else None
-    formats = list(settings.formats)
-    wanted = formats if "json" in formats else [*formats, "json"]  # JSON for the counts
+    made: list[Subtitles] = []
     texts = run(
         item.transcript,
-        [Target(fmt, None) for fmt in wanted],
+        [Target(fmt, None) for fmt in settings.formats],
         rules=settings.rules(),
         options=settings.write_options(),
         encoding=settings.encoding,
@@ -135,15 +136,16 @@ def _make(item: Item) -> Outcome:
         backend=None,
         audio=item.audio,
         start_ms=settings.start_ms,
+        on_done=made.append,
     )
-    cues = json.loads(texts["json"])["cues"]
+    doc = made[0]
     return Outcome(
         digest=None,
-        texts={fmt: texts[fmt] for fmt in formats},
-        cues=len(cues),
-        review=sum(_needs_review(cue, settings) for cue in cues),
+        texts=texts,
+        cues=len(doc.cues),
+        review=count_review(doc, settings),
         audio_ms=audio_ms,
-        subtitles_ms=int(cues[-1]["end_ms"]) if cues else 0,
+        subtitles_ms=doc.cues[-1].end_ms if doc.cues else 0,
     )
 
 
