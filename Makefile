@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 SAMPLE := samples/scio-briefing-2021-05-31.en.txt
+EXCERPT := samples/scio-briefing-2021-05-31.excerpt.en
 OUT ?= out
 
 .PHONY: setup system venv npm demo test lint bench goldens clean
@@ -35,8 +36,11 @@ tests/js/node_modules/.installed: tests/js/package.json tests/js/package-lock.js
 
 demo: setup
 	mkdir -p $(OUT)
+	# the whole briefing, timed at a natural speaking rate (no recording)
 	$(BIN)/aligner make $(SAMPLE) --format srt,vtt,json -o $(OUT)
-	@echo; echo "wrote:"; ls -l $(OUT); echo; head -n 12 $(OUT)/$$(basename $(SAMPLE) .txt).srt
+	# three minutes of it, synced to the bundled recording
+	$(BIN)/aligner make $(EXCERPT).txt --audio $(EXCERPT).mp3 --format srt,vtt,json -o $(OUT)
+	@echo; echo "wrote:"; ls -l $(OUT); echo; head -n 12 $(OUT)/$$(basename $(EXCERPT)).srt
 
 test: setup lint
 	$(BIN)/python -m pytest
