@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 # How far past the end of its speech an aligned cue may stay up to meet the reading speed: the
 # alignment target is "ends within 200 ms after the speech ends".
 READ_OVER_MS = 200
+# The least a cue is shown when an aligner squeezed it against its neighbour.
+MIN_SHOWN_MS = 200
 
 
 def reading_ms(text: str, max_cps: float) -> int:
@@ -31,6 +33,25 @@ def reading_ms(text: str, max_cps: float) -> int:
         589
     """
     return math.ceil(len(text) * 1000 / max_cps)
+
+
+def _make_room(cues: Sequence[Cue], rules: SegmentRules) -> list[Cue]:
+    """Cues whose start leaves the previous one no time at all moved just enough later.
+
+    An aligner can put two cues a few milliseconds apart (a cue it could not place squeezed
+    against its neighbour). Rather than fail the whole file, the later start moves to leave the
+    earlier cue ``MIN_SHOWN_MS`` and the gap; a moved aligned cue is marked for review.
+    """
+    out: list[Cue] = []
+    for cue in cues:
+        if out:
+            earliest = out[-1].start_ms + MIN_SHOWN_MS + rules.min_gap_ms
+            if cue.start_ms < earliest:
+                end = max(cue.end_ms, earliest + MIN_SHOWN_MS)
+                review = cue.needs_review or cue.confidence is not None
+                cue = dataclasses.replace(cue, start_ms=earliest, end_ms=end, needs_review=review)
+        out.append(cue)
+    return out
 
 
 def finalize(
@@ -59,6 +80,7 @@ def finalize(
         raise AlignmentError(f"{len(cues)} cues for {len(lines)} lines")
     out: list[Cue] = []
     limit = audio_ms + offset_ms if audio_ms is not None else MAX_MS
+    cues = _make_room(cues, rules)
     for k, cue in enumerate(cues):
         start = cue.start_ms + offset_ms
         if out and start < out[-1].end_ms + rules.min_gap_ms:

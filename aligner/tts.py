@@ -65,7 +65,11 @@ def voice_for(language: str) -> str:
 
 
 class Espeak:
-    """One libespeak-ng instance. Not thread-safe: one per process (see ``shared``)."""
+    """One libespeak-ng instance: one per process (see ``shared``).
+
+    Its output for a text depends on what it said before in the same process (restarting the
+    library does not reset that): callers that need repeatable results use a fresh process.
+    """
 
     def __init__(self) -> None:
         try:

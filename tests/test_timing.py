@@ -86,11 +86,12 @@ def test_finalize_caps_duration_and_clamps_to_audio() -> None:
     assert finalize(cues, lines, rules=RULES, audio_ms=3000)[0].end_ms == 3000
 
 
-def test_finalize_refuses_cue_without_room() -> None:
+def test_finalize_makes_room_for_a_cue_squeezed_by_its_neighbour() -> None:
     lines = [line("One."), line("Two.")]
     cues = [Cue.from_line(lines[0], 0, 10), Cue.from_line(lines[1], 50, 900)]
-    with pytest.raises(AlignmentError, match="no room"):
-        finalize(cues, lines, rules=RULES)
+    fixed = finalize(cues, lines, rules=RULES)
+    assert fixed[0].start_ms == 0 and fixed[1].start_ms == 200 + RULES.min_gap_ms
+    assert not fixed[1].needs_review  # not aligned: nothing to review
 
 
 def test_unknown_backend() -> None:
@@ -129,3 +130,15 @@ def test_reading_time_counts_the_label() -> None:
     labelled = Line("A", text, "en", 0, True, label="Southern Metropolis Daily: ")
     (cue,) = align([labelled], rules=RULES)
     assert cue.duration_ms == reading_ms(labelled.shown, 17) > plain.duration_ms
+
+
+def test_squeezed_cues_are_moved_and_flagged_not_fatal() -> None:
+    lines = [line("One two."), line("Three four.")]
+    cues = [
+        Cue.from_line(lines[0], 1000, 1002, confidence=0.9),
+        Cue.from_line(lines[1], 1003, 3000, confidence=0.9),
+    ]
+    fixed = finalize(cues, lines, rules=RULES)
+    assert fixed[1].start_ms - fixed[0].start_ms >= 200 + RULES.min_gap_ms
+    assert fixed[1].needs_review and not fixed[0].needs_review
+    assert fixed[0].end_ms <= fixed[1].start_ms - RULES.min_gap_ms

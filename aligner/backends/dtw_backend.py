@@ -21,14 +21,18 @@ and long recordings:
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import itertools
+import json
 import logging
 import math
+import subprocess
+import sys
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -37,7 +41,7 @@ from aligner import features, tts, vad
 from aligner.audio import temporary_wav
 from aligner.backends import Progress, ProgressFn
 from aligner.dtw import warp
-from aligner.errors import AlignmentError
+from aligner.errors import AlignmentError, BackendUnavailableError
 from aligner.model import Cue, Line
 from aligner.segment import SegmentRules
 
@@ -61,7 +65,8 @@ SKIP_TEXT = 0.9  # cost of leaving a text frame unmatched
 BAD_WINDOW = 0.58  # mean match cost of a window above which it is retried
 REPAIR_BELOW = 0.9  # a cue with less of its matched frames in one run is aligned again
 CHANCE_OFFSET = 3  # cues away whose speech is the baseline for a cue's confidence
-CLUSTER_GAP = 10  # 200 ms: a jump this long inside a cue's matched frames splits it
+CLUSTER_GAP = 15  # 300 ms of speech skipped inside a cue's matched frames splits it
+TAIL_JUMP = 10  # 200 ms: a jump this long in a cue's last 15 % of frames ends it
 SNAP_MS = 80  # a start or end this close to a speech onset or offset moves onto it
 REVIEW_BELOW = 0.5
 # Score (match cost per frame, skips included) at which a cue is as likely right as wrong,
@@ -97,13 +102,95 @@ class _Placed:
     chance: float = 2.0  # match cost of the same text on other speech of the recording
 
 
-def _speak(line: Line) -> _Spoken:
-    samples = tts.shared().speak(
-        " ".join(line.lines), language=line.language, rate_wpm=TTS_RATE_WPM
-    )
-    if len(samples) == 0:
-        samples = np.zeros(features.WINDOW, dtype=np.int16)
-    return _Spoken(features.mfcc(samples)[:, :N_COEFFS])
+def _speak_all(items: list[tuple[str, str]], out: BinaryIO) -> None:
+    """In the speech process: for each ``(text, language)``, its MFCCs (10 ms frames) as
+    ``rows`` (4 bytes, little-endian) then ``rows * N_COEFFS`` float32 values."""
+    speaker = tts.shared()
+    for text, language in items:
+        samples = speaker.speak(text, language=language, rate_wpm=TTS_RATE_WPM)
+        if len(samples) == 0:
+            samples = np.zeros(features.WINDOW, dtype=np.int16)
+        coeffs = np.ascontiguousarray(features.mfcc(samples)[:, :N_COEFFS], dtype="<f4")
+        out.write(len(coeffs).to_bytes(4, "little"))
+        out.write(coeffs.tobytes())
+        out.flush()
+
+
+class _Synth:
+    """The cues' synthesized speech, made in a process of its own, in order, ahead of use.
+
+    libespeak-ng's output for a text depends on everything it said before in the process, and
+    restarting the library does not reset that. A fresh process per recording, fed the cues in
+    order, makes the same recording and text give the same cues and confidences whatever else
+    ran before (batch workers, Dask). It also runs beside the DTW, on the other core. It is a
+    plain subprocess (``python -m aligner.backends.dtw_backend``), which Dask's daemonic
+    workers may start where multiprocessing may not.
+    """
+
+    def __init__(self, lines: Sequence[Line]) -> None:
+        items = [(" ".join(line.lines), line.language) for line in lines]
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "aligner.backends.dtw_backend"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert self._process.stdin is not None
+        self._process.stdin.write(json.dumps(items).encode("utf-8"))
+        self._process.stdin.close()
+        self._ready: list[npt.NDArray[np.float32]] = []
+        self._count = len(items)
+        self._done = threading.Condition()
+        self._failed: str | None = None
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        stream = self._process.stdout
+        assert stream is not None
+        try:
+            for _ in range(self._count):
+                head = stream.read(4)
+                if len(head) < 4:
+                    raise EOFError("the speech process stopped early")
+                rows = int.from_bytes(head, "little")
+                data = stream.read(rows * N_COEFFS * 4)
+                frames = np.frombuffer(data, dtype="<f4").reshape(rows, N_COEFFS).copy()
+                with self._done:
+                    self._ready.append(frames)
+                    self._done.notify_all()
+        except (EOFError, ValueError) as err:
+            error = (
+                self._process.stderr.read().decode("utf-8", "replace")
+                if self._process.stderr
+                else ""
+            )
+            with self._done:
+                self._failed = (error.strip().splitlines() or [str(err)])[-1]
+                self._done.notify_all()
+
+    def raw(self, k: int) -> npt.NDArray[np.float32]:
+        with self._done:
+            while len(self._ready) <= k and self._failed is None:
+                self._done.wait()
+            if len(self._ready) <= k:
+                raise BackendUnavailableError(f"speech synthesis failed: {self._failed}")
+            return self._ready[k]
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        self._reader.join(timeout=5)
+        for stream in (self._process.stdout, self._process.stderr):
+            if stream is not None:
+                stream.close()
+
+    def __enter__(self) -> _Synth:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class DtwAligner:
@@ -141,15 +228,13 @@ class DtwAligner:
         placed: list[_Placed] = []
         # Synthesis runs a window ahead, in a thread, while the DTW (which releases the GIL)
         # works on the current window: the two cores share the work.
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-            futures = [pool.submit(_speak, line) for line in lines]
-            text_mean = _text_mean(futures, 6000)
+        with _Synth(lines) as synth:
+            text_mean = _text_mean(synth, len(lines), 6000)
             spoken: dict[int, _Spoken] = {}
 
             def get(k: int) -> npt.NDArray[np.float32]:
                 if k not in spoken:
-                    raw = futures[k].result()
-                    frames_k = features.normalise(raw.frames, text_mean)
+                    frames_k = features.normalise(synth.raw(k), text_mean)
                     spoken[k] = _Spoken(features.pair_frames(frames_k))
                 return spoken[k].frames
 
@@ -175,7 +260,7 @@ class DtwAligner:
                     )
                     if retry.mean_cost < result.mean_cost:
                         result = retry
-                spans = _spans(result, texts, cursor)
+                spans = _spans(result, texts, cursor, blocked[cursor:])
                 kept = spans[: keep - k]
                 placed.extend(kept)
                 for c, p in zip(range(k, keep), kept, strict=True):
@@ -232,7 +317,8 @@ def assess(lines: Sequence[Line], cues: Sequence[Cue], wav: Path, source: Path) 
     few places away (``_chance``); a cue much better at home than away is confidently placed.
     """
     heard = _listen(wav, source)
-    spoken = [_speak(line).frames for line in lines]
+    with _Synth(lines) as synth:
+        spoken = [synth.raw(k) for k in range(len(lines))]
     text_mean = np.concatenate(spoken[:200]).mean(axis=0) if spoken else None
     cache: dict[int, npt.NDArray[np.float32]] = {}
 
@@ -268,17 +354,14 @@ class _Window:
     mean_cost: float
 
 
-def _text_mean(
-    futures: Sequence[concurrent.futures.Future[_Spoken]], frames: int
-) -> npt.NDArray[np.float32]:
+def _text_mean(synth: _Synth, count: int, frames: int) -> npt.NDArray[np.float32]:
     """Mean of the first minute of synthesized speech: the text side's normalisation."""
     parts: list[npt.NDArray[np.float32]] = []
-    count = 0
-    for future in futures:
-        part = future.result().frames
-        parts.append(part)
-        count += len(part)
-        if count >= frames:
+    seen = 0
+    for k in range(count):
+        parts.append(synth.raw(k))
+        seen += len(parts[-1])
+        if seen >= frames:
             break
     mean: npt.NDArray[np.float32] = np.concatenate(parts).mean(axis=0)
     return mean
@@ -358,7 +441,12 @@ def _warp_window(
     return _Window(path.first, path.last, path.cost, mean_cost)
 
 
-def _spans(window: _Window, texts: Sequence[npt.NDArray[np.float32]], cursor: int) -> list[_Placed]:
+def _spans(
+    window: _Window,
+    texts: Sequence[npt.NDArray[np.float32]],
+    cursor: int,
+    blocked: npt.NDArray[np.bool_],
+) -> list[_Placed]:
     out: list[_Placed] = []
     row = 0
     for text in texts:
@@ -371,7 +459,7 @@ def _spans(window: _Window, texts: Sequence[npt.NDArray[np.float32]], cursor: in
             # Most of the text matched nothing: the recording lacks it.
             out.append(_Placed(-1, -1, 2.0, 0.0))
             continue
-        start, end, share = _cluster(first, last)
+        start, end, share = _cluster(first, last, blocked)
         cost = float(window.cost[rows][hit].mean())
         # Rows matched away from the cue's main run are a sign of trouble.
         out.append(_Placed(cursor + start, cursor + end + 1, cost + (1 - share), share))
@@ -420,7 +508,7 @@ def _repair(
                 first, last = (len(a) - 1 - last)[::-1], (len(a) - 1 - first)[::-1]
                 first = np.where(path.first[::-1] >= 0, first, -1)
                 last = np.where(path.first[::-1] >= 0, last, -1)
-            start, end, share = _cluster(first, last)
+            start, end, share = _cluster(first, last, gate)
             cost = float(path.cost[hit].mean()) + (1 - share)
             candidate = _Placed(lo + start, lo + end + 1, cost, share)
             if best is None or candidate.cost < best.cost:
@@ -474,18 +562,28 @@ def _score(
     return path.score
 
 
-def _cluster(first: npt.NDArray[np.int64], last: npt.NDArray[np.int64]) -> tuple[int, int, float]:
+def _cluster(
+    first: npt.NDArray[np.int64], last: npt.NDArray[np.int64], blocked: npt.NDArray[np.bool_]
+) -> tuple[int, int, float]:
     """First and last recording frame of the main run of a cue's matched text, and its share.
 
     The path may match a few of a cue's frames far from the rest (the first syllable on an
-    unscripted passage before a long skip, espeak-ng's fading last frame on the next onset
-    after a pause). Matched rows are split where the recording jumps by more than
-    ``CLUSTER_GAP`` frames; the cluster holding most rows is the cue.
+    unscripted passage before a long skip, espeak-ng's fading last frame on the next onset).
+    Matched rows are split where the path skips more than ``CLUSTER_GAP`` frames of *speech*
+    (pauses do not count: a comma may be a long pause) or, in the text's last frames, jumps
+    more than ``TAIL_JUMP`` frames; the cluster holding most rows is the cue.
+    ``blocked`` marks the non-speech frames of the same stretch of recording.
     """
+    open_before = np.concatenate([[0], np.cumsum(~blocked)])  # speech frames before j
     rows = np.flatnonzero(first >= 0)
     clusters: list[list[int]] = [[int(rows[0])]]
+    tail = int(len(first) * 0.85)
     for previous, row in itertools.pairwise(rows):
-        if first[row] - last[previous] > CLUSTER_GAP:
+        lo, hi = int(last[previous]) + 1, int(first[row])
+        skipped_speech = open_before[hi] - open_before[lo] if hi > lo else 0
+        # In the last frames of the text, any jump over a pause is espeak-ng's fading end
+        # landing on the next onset: cut there too.
+        if skipped_speech > CLUSTER_GAP or (row >= tail and hi - lo > TAIL_JUMP):
             clusters.append([])
         clusters[-1].append(int(row))
     best = max(clusters, key=len)
@@ -559,3 +657,7 @@ def _to_cues(
         )
         previous_start, previous_end = start, end
     return cues
+
+
+if __name__ == "__main__":  # the speech process of _Synth
+    _speak_all(json.loads(sys.stdin.buffer.read()), sys.stdout.buffer)
