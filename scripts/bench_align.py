@@ -49,7 +49,9 @@ CACHE = ROOT / ".cache" / "bench"
 SEED_TRANSCRIPT = ROOT / "samples" / "scio-briefing-2021-05-31.en.txt"
 SAMPLE = "scio-briefing-2021-05-31.excerpt"
 TIMIT = Path(os.environ.get("TIMIT_SAMPLE", "/work/shared/realspeech/timit_nltk_sample"))
-ENGINES = ("ours", "aeneas-default", "aeneas-tuned")
+# "ours": `aligner make --audio` with its default backend (aeneas inside our pipeline);
+# "ours-dtw": the same with `--aligner dtw` (our own engine).
+ENGINES = ("ours", "ours-dtw", "aeneas-default", "aeneas-tuned")
 HARD = ["--noise-db", "-45", "--babble-db", "-35", "--tone", "2"]
 CASES: dict[str, list[str]] = {
     # name -> make_sample_audio.py arguments ("" = not synthetic)
@@ -198,9 +200,11 @@ def cue_texts(case: Case, scratch: Path) -> list[dict[str, Any]]:
 def run_engine(engine: str, case: Case, texts: list[str], scratch: Path) -> tuple[Run, list[Any]]:
     """``(run, [(start_ms, end_ms), ...])`` of one engine on one case."""
     out = scratch / f"{engine}.json"
-    if engine == "ours":
+    if engine.startswith("ours"):
         command = [sys.executable, "-m", "aligner", "make", str(case.transcript)]
         command += ["--audio", str(case.audio), "-f", "json", "-o", str(out)]
+        if engine == "ours-dtw":
+            command += ["--aligner", "dtw"]
         run = measure(command)
         cues = json.loads(out.read_text("utf-8"))["cues"]
         got = [" ".join(c["lines"]) for c in cues]
@@ -304,6 +308,8 @@ def table(case: str, duration_s: float, results: dict[str, dict[str, float]]) ->
         for a, b in (
             ("ours", "aeneas-default"),
             ("ours", "aeneas-tuned"),
+            ("ours-dtw", "aeneas-default"),
+            ("ours-dtw", "aeneas-tuned"),
             ("aeneas-tuned", "aeneas-default"),
         )
         if a in results and b in results
