@@ -156,19 +156,37 @@ def main() -> None:
     help="Timing backend. Default: aeneas with --audio, estimate without.",
 )
 @click.option(
-    "--max-chars",
-    type=click.IntRange(10, 200),
-    default=DEFAULTS.max_chars,
-    help="Characters per line.",
+    "--lang",
+    "language",
+    default="auto",
+    metavar="TAG|auto",
+    help="Language of the transcript (en, zh-Hans, zh-Hant, ja, fr, de, es, ru, ar, ...); "
+    "auto detects it from the text. Its profile sets the limits below.",
 )
 @click.option(
-    "--max-lines", type=click.IntRange(1, 4), default=DEFAULTS.max_lines, help="Lines per cue."
+    "--max-chars",
+    type=click.IntRange(10, 200),
+    default=None,
+    help="Characters per line (CJK: full-width 1, half-width 0.5). "
+    "Default: the language's (en 42, zh 16, ja 13).",
+)
+@click.option(
+    "--max-lines",
+    type=click.IntRange(1, 4),
+    default=None,
+    help=f"Lines per cue. Default: the language's ({DEFAULTS.max_lines}).",
 )
 @click.option(
     "--max-cps",
     type=click.FloatRange(1, 100),
-    default=DEFAULTS.max_cps,
-    help="Reading speed limit, characters per second.",
+    default=None,
+    help="Reading speed limit, characters per second. Default: the language's (en 17, zh 9).",
+)
+@click.option(
+    "--cjk-line-end-punct",
+    type=click.Choice(["keep", "space"]),
+    default="keep",
+    help="Chinese and Japanese: keep ，。 or replace them by a space (dropped at a line end).",
 )
 @click.option(
     "--wpm",
@@ -208,9 +226,11 @@ def make(
     format_: str | None,
     audio: Path | None,
     backend: str | None,
-    max_chars: int,
-    max_lines: int,
-    max_cps: float,
+    language: str,
+    max_chars: int | None,
+    max_lines: int | None,
+    max_cps: float | None,
+    cjk_line_end_punct: str,
     wpm: float,
     speaker_labels: str,
     vtt_colors: bool,
@@ -235,17 +255,24 @@ def make(
         raise click.BadParameter(str(err), param_hint="--start") from None
     targets = _targets(transcript, output, _formats(format_))
     try:
-        rules = SegmentRules(
-            max_chars=max_chars, max_lines=max_lines, max_cps=max_cps, words_per_minute=wpm
-        )
+        overrides = {
+            "max_chars": max_chars,
+            "max_lines": max_lines,
+            "max_cps": max_cps,
+            "words_per_minute": wpm,
+            "cjk_line_end_punct": cjk_line_end_punct,
+        }
+        if language != "auto":
+            SegmentRules.for_language(language, **overrides)  # fail before reading anything
         options = WriteOptions(speaker_labels=speaker_labels, vtt_colors=vtt_colors)
         with _progress(audio, quiet) as on_progress:
             texts = run(
                 transcript,
                 targets,
-                rules=rules,
+                rule_overrides=overrides,
                 options=options,
                 encoding=encoding,
+                language=language,
                 start_ms=start_ms,
                 audio=audio,
                 backend=backend,

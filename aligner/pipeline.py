@@ -7,7 +7,7 @@ import io
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,7 +44,7 @@ def make_subtitles(
     The width of the speaker label that ``options`` asks for is kept free on the first line of
     each turn, so labelled lines stay within ``rules.max_chars``.
     """
-    rules = rules or SegmentRules(language=transcript.language)
+    rules = rules or SegmentRules.for_language(transcript.language)
     options = options or writers.WriteOptions()
     style = options.speaker_labels
     lines = segment(
@@ -116,6 +116,7 @@ def run(
     options: writers.WriteOptions | None = None,
     encoding: str | None = None,
     language: str = "en",
+    rule_overrides: Mapping[str, object] | None = None,
     backend: str | None = None,
     audio: Path | None = None,
     start_ms: int = 0,
@@ -125,6 +126,9 @@ def run(
     """Read a transcript, make its subtitles and write every target atomically.
 
     ``on_done`` receives the subtitles once they are written (the CLI's summary uses it).
+    ``language`` may be ``"auto"`` (detect it from the text). Without ``rules``, the limits
+    are those of the language's profile, with ``rule_overrides`` (SegmentRules fields; None
+    values ignored) on top.
 
     Returns:
         The text of each format, by format name (what a ``None`` target asked for).
@@ -137,6 +141,8 @@ def run(
         if target.path is not None and target.path.resolve() == resolved_input:
             raise OutputError(f"{target.path}: refusing to overwrite the transcript")
     transcript = read_transcript(transcript_path, encoding=encoding, language=language)
+    if rules is None:
+        rules = SegmentRules.for_language(transcript.language, **(rule_overrides or {}))
     doc = make_subtitles(
         transcript,
         rules=rules,

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
+import logging
+import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Literal
 
 from aligner.errors import SegmentError
+from aligner.languages import BIDI_CONTROLS, Profile, is_full_width, profile_for, width
 from aligner.model import Line, Turn
-from aligner.rate import letters, speech_ms_from_counts
+from aligner.rate import (
+    DEFAULT_CJK_PER_MINUTE,
+    cjk_mixed,
+    is_cjk_letter,
+    letters,
+    speech_ms_from_counts,
+)
+
+CjkPunct = Literal["keep", "space"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +43,10 @@ class SegmentRules:
         words_per_minute: Speaking rate used when there is no recording.
         sentence_pause_ms: Pause after a sentence inside a turn, when timing without audio.
         turn_pause_ms: Pause between turns, when timing without audio.
-        language: BCP 47 tag of the text the rules are for.
+        language: BCP 47 tag of the text the rules are for; its :class:`Profile` says how
+            characters are counted and where lines may break (``aligner/languages.py``).
+        cjk_line_end_punct: ``"keep"``, or ``"space"``: the house style that replaces the
+            Chinese comma and full stop ``，。`` by a space (dropped at a line end).
     """
 
     max_chars: int = 42
@@ -42,8 +59,15 @@ class SegmentRules:
     sentence_pause_ms: int = 300
     turn_pause_ms: int = 1000
     language: str = "en"
+    cjk_line_end_punct: CjkPunct = "keep"
+    profile: Profile = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "profile", profile_for(self.language))
+        if self.cjk_line_end_punct not in ("keep", "space"):
+            raise SegmentError(
+                f"cjk_line_end_punct must be keep or space, not {self.cjk_line_end_punct!r}"
+            )
         if self.max_chars < 10:
             raise SegmentError(f"--max-chars must be at least 10, not {self.max_chars}")
         if not 1 <= self.max_lines <= 4:
@@ -61,6 +85,27 @@ class SegmentRules:
             raise SegmentError(f"words per minute must be positive, not {self.words_per_minute}")
         if self.sentence_pause_ms < self.min_gap_ms or self.turn_pause_ms < self.min_gap_ms:
             raise SegmentError("pauses must be at least the minimum gap")
+
+    @classmethod
+    def for_language(cls, tag: str, **overrides: Any) -> SegmentRules:
+        """The rules of ``tag``'s profile; ``overrides`` that are not None win.
+
+        Example:
+            >>> rules = SegmentRules.for_language("zh-Hans", max_lines=None)
+            >>> rules.max_chars, rules.max_cps, rules.max_lines
+            (16, 9.0, 2)
+        """
+        profile = profile_for(tag)
+        values: dict[str, Any] = {
+            "max_chars": profile.max_chars,
+            "max_lines": profile.max_lines,
+            "max_cps": profile.max_cps,
+            "min_duration_ms": profile.min_duration_ms,
+            "max_duration_ms": profile.max_duration_ms,
+            "language": tag,
+        }
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        return cls(**values)
 
 
 # --- Words and how strongly a break after each one is wanted -------------------------------
@@ -207,12 +252,50 @@ def sentence_end_offsets(paragraph: str) -> set[int]:
 
 @dataclass(frozen=True, slots=True)
 class _Paragraph:
-    words: list[str]
+    words: list[str]  # the units a break may fall between (for CJK: words with their punctuation)
     badness: list[int]  # badness[k]: break after words[k]; the last entry is the paragraph end
     sentence_end: list[bool]
+    seps: list[str]  # seps[k]: what stands between words[k - 1] and words[k] ("" for k = 0)
+    widths: list[float]  # display width of each word
+    sep_widths: list[float]  # display width of each separator (0 for the first)
+    speech: tuple[list[int], list[int], list[int]]  # words, letters, CJK characters per word
 
 
-def _analyse(paragraph: str) -> _Paragraph:
+def _speech_counts(words: list[str]) -> tuple[list[int], list[int], list[int]]:
+    """What the speaking-rate model counts in each word: 1 word and its letters, or its CJK
+    characters (a word of Latin letters inside Chinese counts as a word)."""
+    n_words: list[int] = []
+    n_letters: list[int] = []
+    n_cjk: list[int] = []
+    for word in words:
+        if word.isascii():
+            n_words.append(1)
+            n_letters.append(letters(word))
+            n_cjk.append(0)
+            continue
+        cjk = sum(1 for ch in word if is_cjk_letter(ch))
+        n_cjk.append(cjk)
+        n_letters.append(letters(word) - cjk)
+        n_words.append(1 if not cjk or cjk_mixed(word) else 0)
+    return n_words, n_letters, n_cjk
+
+
+def _spaced(words: list[str], profile: Profile) -> tuple[list[str], list[float], list[float]]:
+    seps = [""] + [" "] * (len(words) - 1)
+    widths = [width(word, profile.counting) for word in words]
+    sep_widths: list[float] = [0] + [width(" ", profile.counting)] * (len(words) - 1)
+    return seps, widths, sep_widths
+
+
+def _analyse(paragraph: str, profile: Profile | None = None) -> _Paragraph:
+    """Words of ``paragraph``, where sentences end, and the badness of a break after each word."""
+    profile = profile or _ENGLISH
+    if profile.rtl:
+        paragraph = "".join(ch for ch in paragraph if ch not in BIDI_CONTROLS)
+    if profile.words != "spaces":
+        return _analyse_cjk(paragraph, profile)
+    if profile.breaks != "english":
+        return _analyse_generic(paragraph, profile)
     words: list[str] = []
     ends_at: list[int] = []
     position = 0
@@ -241,7 +324,275 @@ def _analyse(paragraph: str) -> _Paragraph:
         for k in range(len(words) - 1)
     ]
     badness.append(SENTENCE)
-    return _Paragraph(words, badness, flags)
+    seps, widths, sep_widths = _spaced(words, profile)
+    return _Paragraph(words, badness, flags, seps, widths, sep_widths, _speech_counts(words))
+
+
+_ENGLISH = profile_for("en")
+_THOUSANDS = re.compile(r"\d{3}(?:[,.]\d+)?[,.;:!?)]*")
+_GROUPED = re.compile(r"[(\[]?\d{1,3}(?:\u00a0\d{3})*")
+NBSP = "\u00a0"
+
+
+def _glue_nbsp(words: list[str], profile: Profile) -> list[str]:
+    """French: ``:`` ``;`` ``!`` ``?`` ``»`` joined to the word before and ``«`` to the word
+    after by a no-break space, so that no line starts or ends with them."""
+    if not profile.nbsp_before and not profile.nbsp_after:
+        return words
+    glued: list[str] = []
+    opener = ""
+    for word in words:
+        if opener:
+            word, opener = opener + NBSP + word, ""
+        if glued and _THOUSANDS.fullmatch(word) and _GROUPED.fullmatch(glued[-1]):
+            glued[-1] += NBSP + word  # "5 479": French groups digits with a no-break space
+        elif glued and all(ch in profile.nbsp_before for ch in word):
+            glued[-1] += NBSP + word
+        elif all(ch in profile.nbsp_after for ch in word):
+            opener = word
+        else:
+            glued.append(word)
+    if opener:
+        glued.append(opener)
+    return glued
+
+
+def generic_badness(word: str, next_word: str, *, sentence_end: bool, profile: Profile) -> int:
+    """Break badness for languages without word lists: punctuation, numbers, names.
+
+    Example:
+        >>> fr = profile_for("fr")
+        >>> generic_badness("dit,", "nous", sentence_end=False, profile=fr)
+        2
+        >>> generic_badness("5\u00a0479", "accusés", sentence_end=False, profile=fr)
+        12
+    """
+    tail = word.rstrip(_CLOSERS + "»" + NBSP)
+    last = tail[-1:]
+    if sentence_end:
+        return SENTENCE
+    if last in (",", "،", "、"):
+        return COMMA
+    if last and last in profile.clause_end:
+        return CLAUSE
+    if _is_numeric(word) and not _is_numeric(next_word):
+        return IN_NUMBER
+    if _is_capitalised(word) and _is_capitalised(next_word):
+        return IN_NAME
+    return PLAIN
+
+
+def _analyse_generic(paragraph: str, profile: Profile) -> _Paragraph:
+    """Words split at spaces, sentences ended by the profile's punctuation."""
+    words = _glue_nbsp(paragraph.split(), profile)
+    flags = []
+    for word in words:
+        tail = word.rstrip(_CLOSERS + "»" + NBSP + profile.nbsp_before)
+        last = tail[-1:] or word[-1:]
+        flags.append(bool(last) and (last in profile.sentence_end or word[-1] in "!?"))
+    flags[-1] = True
+    badness = [
+        generic_badness(words[k], words[k + 1], sentence_end=flags[k], profile=profile)
+        for k in range(len(words) - 1)
+    ]
+    badness.append(SENTENCE)
+    seps, widths, sep_widths = _spaced(words, profile)
+    return _Paragraph(words, badness, flags, seps, widths, sep_widths, _speech_counts(words))
+
+
+# --- Chinese and Japanese words ------------------------------------------------------------
+
+_CJK_CLOSERS = "」』）》】〕〉”’〗〙〛｝］＞)]}\"'"
+_CJK_OPEN = "《「『“"
+_CJK_CLOSE = "》」』”"
+# Particles and suffixes that cannot start a line: "的 | 人" is fine, "人 | 的" is not.
+_ZH_ENCLITICS = frozenset("的 了 着 过 吗 呢 吧 啊 呀 地 得 们 等 之".split())
+_ZH_CONJUNCTIONS = frozenset("和 与 及 以及 并 并且 而 而且 或 或者 但 但是 同时 以便 以".split())
+
+
+@cache
+def chinese_words() -> Callable[[str], list[str]]:
+    """jieba's word cutter (dictionary and HMM for unknown words such as names), loaded once.
+
+    jieba is imported on first use (``aligner --help`` and English runs never load it) and its
+    dictionary ships in the package, so nothing is downloaded. Its logger is silenced: it
+    reports building its prefix dictionary and failing to cache it in the temporary folder,
+    neither of which is ours to show.
+    """
+    import jieba  # type: ignore[import-untyped]
+
+    jieba.setLogLevel(logging.CRITICAL)
+    jieba.initialize()
+    cut: Callable[[str], list[str]] = functools.partial(jieba.lcut, HMM=True)
+    return cut
+
+
+_RUNS = re.compile(r"(\s+)")
+
+
+def _cjk_pieces(paragraph: str, profile: Profile) -> list[tuple[str, str]]:
+    """(separator before, piece): Latin runs whole, CJK runs cut into words."""
+    pieces: list[tuple[str, str]] = []
+    sep = ""
+    for chunk in _RUNS.split(paragraph):
+        if not chunk:
+            continue
+        if chunk.isspace():
+            sep = " "
+            continue
+        for wide, run in _script_runs(chunk):
+            for word in _cjk_words(run, profile) if wide else [run]:
+                pieces.append((sep, word))
+                sep = ""
+    return pieces
+
+
+_NUMBER_DASHES = "—–～~"
+
+
+def _script_runs(chunk: str) -> list[tuple[bool, str]]:
+    """Runs of full-width and of other characters; a dash between digits ("2016—2020") goes
+    with the digits, so that a number range is never cut."""
+    runs: list[tuple[bool, str]] = []
+    last = len(chunk) - 1
+    for k, char in enumerate(chunk):
+        wide = is_full_width(char) and not (
+            char in _NUMBER_DASHES
+            and 0 < k < last
+            and chunk[k - 1].isdigit()
+            and chunk[k + 1].isdigit()
+        )
+        if runs and runs[-1][0] == wide:
+            runs[-1] = (wide, runs[-1][1] + char)
+        else:
+            runs.append((wide, char))
+    return runs
+
+
+def _cjk_words(run: str, profile: Profile) -> list[str]:
+    if profile.words == "chinese":
+        return chinese_words()(run)
+    return _japanese_words(run)
+
+
+def _kind(char: str) -> str:
+    code = ord(char)
+    if 0x3041 <= code <= 0x309F:
+        return "hira"
+    if char.isalnum() or char in "ー々〆ヶ":
+        return "content"  # kanji, katakana, full-width letters and digits
+    return "punct"
+
+
+def _japanese_words(run: str) -> list[str]:
+    """Japanese has no spaces and jieba does not know it: a word here is a run of kanji or
+    katakana with the hiragana that follow it (its okurigana and particles), or a run of
+    hiragana, or one punctuation mark. A rough bunsetsu: lines never break inside one."""
+    words: list[str] = []
+    previous = ""
+    for char in run:
+        kind = _kind(char)
+        if words and char in _CJK_CLOSE + "）】〕":
+            # A closing bracket stays with its word, and a particle after it with both:
+            # "「人権」を" is one unit.
+            words[-1] += char
+            previous = "content"
+            continue
+        joins = words and (
+            (kind == "content" and previous == "content")
+            or (kind == "hira" and previous in ("content", "hira"))
+        )
+        if joins:
+            words[-1] += char
+        else:
+            words.append(char)
+        previous = kind
+    return words
+
+
+def _glue_kinsoku(pieces: list[tuple[str, str]], profile: Profile) -> list[tuple[str, str]]:
+    """Closing punctuation joined to the word before, opening punctuation to the word after
+    (with any space between), so that no line starts or ends with them (clreq, jlreq)."""
+    glued: list[tuple[str, str]] = []
+    opener: tuple[str, str] | None = None
+    for sep, word in pieces:
+        if opener is not None:
+            sep, word, opener = opener[0], opener[1] + sep + word, None
+        core = word.replace(" ", "")
+        if glued and all(ch in profile.no_line_start for ch in core):
+            last_sep, last = glued[-1]
+            glued[-1] = (last_sep, last + sep + word)
+        elif all(ch in profile.no_line_end for ch in core):
+            opener = (sep, word)
+        else:
+            glued.append((sep, word))
+    if opener is not None:
+        glued.append(opener)
+    return glued
+
+
+def cjk_badness(word: str, next_word: str, *, sentence_end: bool, profile: Profile) -> int:
+    """Break badness between two Chinese or Japanese words (with their punctuation).
+
+    Example:
+        >>> zh = profile_for("zh-Hans")
+        >>> cjk_badness("好。", "我们", sentence_end=True, profile=zh)
+        0
+        >>> cjk_badness("2020", "年", sentence_end=False, profile=zh)
+        12
+        >>> cjk_badness("人权", "的", sentence_end=False, profile=zh)
+        14
+    """
+    if sentence_end:
+        return SENTENCE
+    tail = word.rstrip(_CJK_CLOSERS)
+    last = tail[-1:]
+    if last in ("，", "、", ","):
+        return COMMA
+    if last and last in profile.clause_end:
+        return CLAUSE
+    head = next_word.lstrip(profile.no_line_end)
+    if _is_numeric(word.lstrip(profile.no_line_end)) and head[:1].isalpha():
+        return IN_NUMBER  # "2020 | 年", "87,152 | 件"
+    if head[:1] in _ZH_ENCLITICS and head[:1] == head:
+        return AFTER_PRONOUN
+    if tail in _ZH_CONJUNCTIONS:
+        return AFTER_CONJ
+    if tail.endswith("的"):
+        return IN_NOUN_PHRASE  # "…的 | 实施情况": a modifier and its noun
+    if head in _ZH_CONJUNCTIONS:
+        return BEFORE_CONJ
+    return PLAIN
+
+
+def _analyse_cjk(paragraph: str, profile: Profile) -> _Paragraph:
+    """Chinese or Japanese: words (jieba, or kana/kanji runs), Latin runs kept whole."""
+    pieces = _glue_kinsoku(_cjk_pieces(paragraph, profile), profile)
+    if not pieces:
+        pieces = [("", paragraph.strip())]
+    seps = [sep for sep, _ in pieces]
+    seps[0] = ""
+    words = [word for _, word in pieces]
+    flags = []
+    for word in words:
+        last = word.rstrip(_CJK_CLOSERS)[-1:]
+        flags.append(bool(last) and last in profile.sentence_end)
+    flags[-1] = True
+    badness = [
+        cjk_badness(words[k], words[k + 1], sentence_end=flags[k], profile=profile)
+        for k in range(len(words) - 1)
+    ]
+    # Inside a title 《…》 or a quotation, breaks cost as much as inside a name.
+    depth = 0
+    for k, word in enumerate(words[:-1]):
+        depth = max(0, depth + sum(ch in _CJK_OPEN for ch in word))
+        depth = max(0, depth - sum(ch in _CJK_CLOSE for ch in word))
+        if depth:  # and a number cut from its unit there costs more than any break
+            badness[k] = IN_NAME + (badness[k] if badness[k] > PLAIN else 0)
+    badness.append(SENTENCE)
+    widths = [width(word, "cjk") for word in words]
+    sep_widths = [width(sep, "cjk") for sep in seps]
+    return _Paragraph(words, badness, flags, seps, widths, sep_widths, _speech_counts(words))
 
 
 # --- Cost search ---------------------------------------------------------------------------
@@ -267,17 +618,17 @@ class _Widths:
 
     __slots__ = ("start", "stop")
 
-    def __init__(self, words: list[str], seps: list[int]) -> None:
-        self.start: list[int] = []
-        self.stop: list[int] = [0]
-        position = 0
-        for word, sep in zip(words, seps, strict=True):
+    def __init__(self, widths: list[float], seps: list[float]) -> None:
+        self.start: list[float] = []
+        self.stop: list[float] = [0]
+        position: float = 0
+        for word, sep in zip(widths, seps, strict=True):
             position += sep
             self.start.append(position)
-            position += len(word)
+            position += word
             self.stop.append(position)
 
-    def run(self, i: int, j: int) -> int:
+    def run(self, i: int, j: int) -> float:
         """Width of words i..j-1 on one line."""
         return self.stop[j] - self.start[i]
 
@@ -287,7 +638,7 @@ def _layout(
     widths: _Widths,
     start: int,
     end: int,
-    first_extra: int,
+    first_extra: float,
     rules: SegmentRules,
 ) -> tuple[float, list[int]] | None:
     """Cheapest layout of words start..end-1 in at most ``rules.max_lines`` lines.
@@ -333,7 +684,7 @@ def _layout(
 
 
 def _two_lines(
-    para: _Paragraph, widths: _Widths, start: int, end: int, first_extra: int, max_chars: int
+    para: _Paragraph, widths: _Widths, start: int, end: int, first_extra: float, max_chars: int
 ) -> tuple[float, list[int]] | None:
     """``_layout`` for the usual two lines: one pass over the split points (the hot path)."""
     best_cost = float("inf")
@@ -365,7 +716,9 @@ def _two_lines(
     return best_cost, [best_split, end]
 
 
-def _shape_cost(bounds: list[int], widths: _Widths, first_extra: int, rules: SegmentRules) -> float:
+def _shape_cost(
+    bounds: list[int], widths: _Widths, first_extra: float, rules: SegmentRules
+) -> float:
     """Balance of the lines between ``bounds``: even lines, the bottom one a little longer."""
     lens = [widths.run(a, b) for a, b in itertools.pairwise(bounds)]
     lens[0] += first_extra
@@ -380,16 +733,15 @@ def _shape_cost(bounds: list[int], widths: _Widths, first_extra: int, rules: Seg
 
 
 def _segment_paragraph(
-    para: _Paragraph, rules: SegmentRules, first_extra: int
+    para: _Paragraph, rules: SegmentRules, first_extra: float
 ) -> list[tuple[int, list[int]]]:
     """Cheapest division of one paragraph into cues: (first word, line ends) per cue.
 
     Dynamic programming over cue ends; each candidate cue is laid out by ``_layout``.
     ``first_extra`` is the width of the speaker label the paragraph's first cue carries.
     """
-    words = para.words
-    n = len(words)
-    widths = _Widths(words, [0] + [1] * (n - 1))
+    n = len(para.words)
+    widths = _Widths(para.widths, para.sep_widths)
     stop = widths.stop
     cap = rules.max_chars * rules.max_lines
     # last sentence end at or before k (or -1), to find cues that spill into a new sentence
@@ -399,9 +751,9 @@ def _segment_paragraph(
         if para.sentence_end[k]:
             seen = k
         last_end.append(seen)
-    letter_sums = [0]
-    for word in words:
-        letter_sums.append(letter_sums[-1] + letters(word))
+    word_sums, letter_sums, cjk_sums = ([0, *itertools.accumulate(c)] for c in para.speech)
+    cjk_rate = rules.profile.cjk_chars_per_minute or DEFAULT_CJK_PER_MINUTE
+    has_cjk = cjk_sums[-1] > 0
     wpm = rules.words_per_minute
     inf = float("inf")
     best: list[float] = [0.0] + [inf] * n
@@ -414,7 +766,16 @@ def _segment_paragraph(
         for j in range(i + 1, n + 1):
             if stop[j] - left > cap and j - i > 1:
                 break
-            text_ms = speech_ms_from_counts(j - i, letter_sums[j] - letter_sums[i], wpm)
+            if has_cjk:
+                text_ms = speech_ms_from_counts(
+                    word_sums[j] - word_sums[i],
+                    letter_sums[j] - letter_sums[i],
+                    wpm,
+                    cjk_chars=cjk_sums[j] - cjk_sums[i],
+                    cjk_per_minute=cjk_rate,
+                )
+            else:  # the hot path of spaced languages: every word counts 1, no keywords
+                text_ms = speech_ms_from_counts(j - i, letter_sums[j] - letter_sums[i], wpm)
             if text_ms > rules.max_duration_ms and j - i > 1:
                 break
             cost = best[i] + CUE_COST + CUE_BREAK_WEIGHT * para.badness[j - 1]
@@ -465,19 +826,23 @@ def segment(
         The Lines, in order, each with ``max_lines`` or fewer display lines joined by "\n".
     """
     rules = rules or SegmentRules()
+    profile = rules.profile
     out: list[Line] = []
     for turn_index, turn in enumerate(turns):
         label = label_for(turn.speaker) if label_for is not None else ""
+        label_width = width(label, profile.counting)
         first_of_turn = True
         for p, paragraph in enumerate(turn.paragraphs):
-            para = _analyse(paragraph)
-            for start, line_ends in _segment_paragraph(para, rules, len(label) if p == 0 else 0):
+            para = _analyse(paragraph, profile)
+            for start, line_ends in _segment_paragraph(para, rules, label_width if p == 0 else 0):
                 bounds = [start, *line_ends]
-                text = "\n".join(" ".join(para.words[a:b]) for a, b in itertools.pairwise(bounds))
+                rows = [_row(para, a, b) for a, b in itertools.pairwise(bounds)]
+                if profile.cjk and rules.cjk_line_end_punct == "space":
+                    rows = [_punct_to_space(row) for row in rows]
                 out.append(
                     Line(
                         speaker=turn.speaker,
-                        text=text,
+                        text="\n".join(rows),
                         language=turn.language,
                         turn_index=turn_index,
                         ends_sentence=para.sentence_end[line_ends[-1] - 1],
@@ -486,3 +851,23 @@ def segment(
                 )
                 first_of_turn = False
     return out
+
+
+def _row(para: _Paragraph, start: int, end: int) -> str:
+    """Words start..end-1 as one display line, with the separators between them."""
+    seps, words = para.seps, para.words
+    return words[start] + "".join(seps[k] + words[k] for k in range(start + 1, end))
+
+
+_CJK_COMMA_STOP = re.compile("[，。]+")
+
+
+def _punct_to_space(row: str) -> str:
+    """The ``space`` house style: ``，`` and ``。`` become a space, dropped at the line's ends.
+
+    Example:
+        >>> _punct_to_space("女士们，先生们，下午好。")
+        '女士们 先生们 下午好'
+    """
+    spaced = " ".join(_CJK_COMMA_STOP.sub(" ", row).split())
+    return spaced or row

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from aligner.errors import TranscriptError
@@ -36,9 +37,11 @@ def decode(
     """Turn a transcript's bytes into text with ``"\\n"`` line ends; never guess an encoding.
 
     Without ``encoding``: a UTF-8, UTF-16 or UTF-32 byte-order mark decides; otherwise the bytes
-    must be valid UTF-8 (ASCII included). Anything else is refused, with likely encodings named,
-    because single-byte encodings (cp1252, latin-1, cp1250, ...) all decode any bytes and cannot
-    be told apart with certainty. With ``encoding``: decode strictly with it.
+    must be valid UTF-8 (ASCII included), or be Chinese text in GB18030 (GBK, GB2312) or Big5
+    that :func:`certain_cjk_encoding` can tell with certainty. Anything else is refused, with
+    likely encodings named, because single-byte encodings (cp1252, latin-1, cp1250, ...) all
+    decode any bytes and cannot be told apart with certainty. With ``encoding``: decode
+    strictly with it.
 
     Args:
         data: The file's bytes.
@@ -85,6 +88,10 @@ def decode(
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
+        certain = certain_cjk_encoding(data)
+        if certain is not None:
+            codec, decoded = certain
+            return _finish(decoded, path), codec
         line = data.count(b"\n", 0, err.start) + 1
         hint = _encoding_hint(data)
         raise TranscriptError(
@@ -166,3 +173,100 @@ def _encoding_hint(data: bytes) -> str:
         return "; it may not be text at all"
     western = [name for name in _WESTERN if name in plausible]
     return "; it may be " + " or ".join(western or plausible[:2])
+
+
+# --- Chinese multi-byte encodings ---------------------------------------------------------
+
+# What "overwhelmingly CJK" means for certain_cjk_encoding: CJK characters (Han, kana,
+# full-width punctuation and forms) among the letters and the non-ASCII characters, how many
+# there must be at least, and how many of the Han characters must be common ones.
+CJK_SHARE = 0.6
+MIN_CJK_CHARS = 20
+COMMON_SHARE = 0.9
+
+
+def certain_cjk_encoding(data: bytes) -> tuple[str, str] | None:
+    """``(codec, text)`` when ``data`` is Chinese text in exactly one of GB18030 and Big5.
+
+    Called only when the bytes are not UTF-8 (and have no byte-order mark or NUL). Both
+    multi-byte encodings reject most byte sequences that are not theirs, and real Chinese text
+    uses mostly common characters, so a decoding is taken as certain when all of these hold:
+
+    1. the bytes decode strictly (every byte pair valid);
+    2. the text is overwhelmingly CJK: Han, kana and full-width characters make up 60 % or more
+       of its letters and of its non-ASCII characters, and there are 20 or more of them;
+    3. 90 % or more of its Han characters are common ones: GB2312 level 1 (the 3,755 most
+       frequent hanzi, rows 0xB0-0xD7) for GB18030, Big5's frequently used block
+       (0xA440-0xC67E, 5,401 characters) for Big5;
+    4. the other encoding does not also pass 1-3.
+
+    Big5 text read as GB18030 decodes, but half of its characters land outside GB2312 level 1
+    (trail bytes below 0xA1) and GB text read as Big5 falls into Big5's unassigned or rare
+    rows, so rule 3 tells them apart; single-byte text (cp1252 ...) fails rule 2.
+
+    Example:
+        >>> text = "发言人：女士们、先生们，下午好。欢迎出席国务院新闻办公室新闻发布会。"
+        >>> certain_cjk_encoding(text.encode("gb18030"))[0]
+        'gb18030'
+        >>> hant = "發言人：女士們、先生們，下午好。歡迎出席國務院新聞辦公室新聞發布會。"
+        >>> certain_cjk_encoding(hant.encode("big5"))[0]
+        'big5'
+        >>> certain_cjk_encoding(("Café, crème brûlée. " * 50).encode("cp1252")) is None
+        True
+    """
+    passed = [
+        (codec, text)
+        for codec, common in (("gb18030", _common_gb), ("big5", _common_big5))
+        if (text := _strict(data, codec)) is not None and _looks_chinese(text, common)
+    ]
+    return passed[0] if len(passed) == 1 else None
+
+
+def _strict(data: bytes, codec: str) -> str | None:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        return None
+
+
+def _is_cjk(char: str) -> bool:
+    code = ord(char)
+    return (
+        0x3000 <= code <= 0x30FF  # CJK punctuation, kana
+        or 0x3400 <= code <= 0x4DBF
+        or 0x4E00 <= code <= 0x9FFF
+        or 0xFF00 <= code <= 0xFFEF  # full-width forms
+        or char in "…“”‘’—·"
+    )
+
+
+def _is_han(char: str) -> bool:
+    return 0x4E00 <= ord(char) <= 0x9FFF
+
+
+def _common_gb(char: str) -> bool:
+    try:
+        encoded = char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return 0xB0 <= encoded[0] <= 0xD7
+
+
+def _common_big5(char: str) -> bool:
+    try:
+        encoded = char.encode("big5")
+    except UnicodeEncodeError:
+        return False
+    return 0xA440 <= int.from_bytes(encoded, "big") <= 0xC67E
+
+
+def _looks_chinese(text: str, common: Callable[[str], bool]) -> bool:
+    cjk = [ch for ch in text if _is_cjk(ch)]
+    if len(cjk) < MIN_CJK_CHARS:
+        return False
+    letters = sum(1 for ch in text if ch.isalpha())
+    non_ascii = sum(1 for ch in text if not ch.isascii())
+    if len(cjk) < CJK_SHARE * max(letters, 1) or len(cjk) < CJK_SHARE * non_ascii:
+        return False
+    han = [ch for ch in cjk if _is_han(ch)]
+    return bool(han) and sum(map(common, han)) >= COMMON_SHARE * len(han)

@@ -185,8 +185,13 @@ def _clean_lines(lines: Sequence[str]) -> list[str]:
 # A header block keyword alone ("Speakers", "Date:") or with its value ("Date: May 31, 2021").
 _COLONS = (":", "\uff1a")  # ASCII and fullwidth
 _HEADER_RE = re.compile(
-    r"(?P<key>speakers?|chairpersons?|date)\s*(?:[:\uff1a]\s*(?P<value>.*))?", re.IGNORECASE
+    r"(?P<key>speakers?|chairpersons?|date|发言人|發言人|主持人|日期)"
+    r"\s*(?:[:\uff1a]\s*(?P<value>.*))?",
+    re.IGNORECASE,
 )
+# Chinese header keywords (simplified and traditional), only with a colon ("发言人："), and the
+# English block they stand for.
+_HEADER_KEYS = {"发言人": "speaker", "發言人": "speaker", "主持人": "chairperson", "日期": "date"}
 _CREDIT_RE = re.compile(
     r"(?:translated(?: and edited)?|edited(?: and translated)?) by\b"
     r"|in case of (?:any )?discrepanc",
@@ -286,16 +291,20 @@ def is_credit_line(line: str) -> bool:
 
 
 def split_title(entry: str) -> tuple[str, str]:
-    """Split a header entry ``"Name, title"`` at its first comma.
+    """Split a header entry ``"Name, title"`` at its first comma (ASCII or Chinese ``，``).
 
     Example:
         >>> split_title("Li Xiao, first-level inspector, SPC")
         ('Li Xiao', 'first-level inspector, SPC')
         >>> split_title("Li Xiao")
         ('Li Xiao', '')
+        >>> split_title("李晓，最高人民法院研究室一级巡视员")
+        ('李晓', '最高人民法院研究室一级巡视员')
     """
-    name, _, title = entry.partition(",")
-    return name.strip(), title.strip()
+    cut = min((i for i in (entry.find(","), entry.find("\uff0c")) if i >= 0), default=-1)
+    if cut < 0:
+        return entry.strip(), ""
+    return entry[:cut].strip(), entry[cut + 1 :].strip()
 
 
 def _read_header(lines: Sequence[str]) -> tuple[dict[str, Speaker], str | None, int]:
@@ -313,8 +322,11 @@ def _read_header(lines: Sequence[str]) -> tuple[dict[str, Speaker], str | None, 
         if not line:
             continue
         keyword = _HEADER_RE.fullmatch(line)
+        if keyword is not None and keyword["value"] is None and keyword["key"] in _HEADER_KEYS:
+            keyword = None  # a Chinese keyword needs its colon: "发言人" alone is a word
         if keyword is not None:
-            block = keyword["key"].casefold().rstrip("s")
+            key = keyword["key"]
+            block = _HEADER_KEYS.get(key) or key.casefold().rstrip("s")
             value = (keyword["value"] or "").strip()
             if value and block == "date":
                 date, block = value, None
@@ -525,7 +537,8 @@ def read_transcript(path: Path, *, encoding: str | None = None, language: str = 
     Args:
         path: The transcript.
         encoding: Python codec name; by default detected as :func:`decode` describes.
-        language: BCP 47 tag of the text.
+        language: BCP 47 tag of the text, or ``"auto"`` to detect it from the text
+            (:func:`aligner.languages.detect`; the choice and its reason are logged at INFO).
 
     Raises:
         TranscriptError: The file cannot be read, decoded or parsed; the message names the path.
@@ -537,4 +550,11 @@ def read_transcript(path: Path, *, encoding: str | None = None, language: str = 
             f"cannot read the transcript: {err.strerror or err}", path=path
         ) from err
     text, used = decode(data, path=path, encoding=encoding)
+    if used != "utf-8":
+        log.info("%s: read as %s", path, used)
+    if language == "auto":
+        from aligner.languages import detect
+
+        language, reason = detect(text)
+        log.info("%s: language %s (%s)", path, language, reason)
     return parse_transcript(text, source=str(path), language=language, encoding=used)
