@@ -6,8 +6,9 @@ import contextlib
 import logging
 import statistics
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -69,6 +70,100 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# The options that shape the subtitles, shared by `make` and `batch`.
+_SUBTITLE_OPTIONS = [
+    click.option(
+        "--lang",
+        "language",
+        default="auto",
+        metavar="TAG|auto",
+        help="Language of the transcript (en, zh-Hans, zh-Hant, ja, fr, de, es, ru, ar, ...); "
+        "auto detects it from the text. Its profile sets the limits below.",
+    ),
+    click.option(
+        "--max-chars",
+        type=click.IntRange(10, 200),
+        default=None,
+        help="Characters per line (CJK: full-width 1, half-width 0.5). "
+        "Default: the language's (en 42, zh 16, ja 13).",
+    ),
+    click.option(
+        "--max-lines",
+        type=click.IntRange(1, 4),
+        default=None,
+        help=f"Lines per cue. Default: the language's ({DEFAULTS.max_lines}).",
+    ),
+    click.option(
+        "--max-cps",
+        type=click.FloatRange(1, 100),
+        default=None,
+        help="Reading speed limit, characters per second. Default: the language's (en 17, zh 9).",
+    ),
+    click.option(
+        "--cjk-line-end-punct",
+        type=click.Choice(["keep", "space"]),
+        default="keep",
+        help="Chinese and Japanese: keep ，。 or replace them by a space (dropped at a line end).",
+    ),
+    click.option(
+        "--wpm",
+        type=click.FloatRange(30, 400),
+        default=DEFAULTS.words_per_minute,
+        help="Speaking rate for timing without a recording, words per minute.",
+    ),
+    click.option(
+        "--speaker-labels",
+        type=click.Choice(LABEL_STYLES),
+        default="name",
+        help="Label on the first cue of each turn: Name:, NAME:, [Name] or none.",
+    ),
+    click.option(
+        "--vtt-colors/--no-vtt-colors",
+        default=False,
+        help="Give each speaker a colour in the WebVTT STYLE block.",
+    ),
+    click.option(
+        "--start",
+        "start",
+        default="0",
+        metavar="TIME",
+        help="Offset of the first cue: seconds, MM:SS or HH:MM:SS.mmm.",
+    ),
+    click.option(
+        "--encoding",
+        default=None,
+        metavar="ENC",
+        help="Transcript encoding (e.g. cp1252, gb18030). Default: by BOM or certain detection.",
+    ),
+]
+
+
+def subtitle_options(command: F) -> F:
+    """Add the options that shape the subtitles (language, limits, labels, start, encoding)."""
+    for option in reversed(_SUBTITLE_OPTIONS):
+        command = option(command)
+    return command
+
+
+def rule_overrides(
+    max_chars: int | None,
+    max_lines: int | None,
+    max_cps: float | None,
+    wpm: float,
+    cjk_line_end_punct: str,
+) -> dict[str, object]:
+    """The SegmentRules fields the options set; None leaves the language profile's value."""
+    return {
+        "max_chars": max_chars,
+        "max_lines": max_lines,
+        "max_cps": max_cps,
+        "words_per_minute": wpm,
+        "cjk_line_end_punct": cjk_line_end_punct,
+    }
 
 
 @contextlib.contextmanager
@@ -155,69 +250,7 @@ def main() -> None:
     default=None,
     help="Timing backend. Default: aeneas with --audio, estimate without.",
 )
-@click.option(
-    "--lang",
-    "language",
-    default="auto",
-    metavar="TAG|auto",
-    help="Language of the transcript (en, zh-Hans, zh-Hant, ja, fr, de, es, ru, ar, ...); "
-    "auto detects it from the text. Its profile sets the limits below.",
-)
-@click.option(
-    "--max-chars",
-    type=click.IntRange(10, 200),
-    default=None,
-    help="Characters per line (CJK: full-width 1, half-width 0.5). "
-    "Default: the language's (en 42, zh 16, ja 13).",
-)
-@click.option(
-    "--max-lines",
-    type=click.IntRange(1, 4),
-    default=None,
-    help=f"Lines per cue. Default: the language's ({DEFAULTS.max_lines}).",
-)
-@click.option(
-    "--max-cps",
-    type=click.FloatRange(1, 100),
-    default=None,
-    help="Reading speed limit, characters per second. Default: the language's (en 17, zh 9).",
-)
-@click.option(
-    "--cjk-line-end-punct",
-    type=click.Choice(["keep", "space"]),
-    default="keep",
-    help="Chinese and Japanese: keep ，。 or replace them by a space (dropped at a line end).",
-)
-@click.option(
-    "--wpm",
-    type=click.FloatRange(30, 400),
-    default=DEFAULTS.words_per_minute,
-    help="Speaking rate for timing without a recording, words per minute.",
-)
-@click.option(
-    "--speaker-labels",
-    type=click.Choice(LABEL_STYLES),
-    default="name",
-    help="Label on the first cue of each turn: Name:, NAME:, [Name] or none.",
-)
-@click.option(
-    "--vtt-colors/--no-vtt-colors",
-    default=False,
-    help="Give each speaker a colour in the WebVTT STYLE block.",
-)
-@click.option(
-    "--start",
-    "start",
-    default="0",
-    metavar="TIME",
-    help="Offset of the first cue: seconds, MM:SS or HH:MM:SS.mmm.",
-)
-@click.option(
-    "--encoding",
-    default=None,
-    metavar="ENC",
-    help="Transcript encoding (e.g. cp1252). Default: UTF-8/UTF-16 by BOM or certain detection.",
-)
+@subtitle_options
 @click.option("-v", "--verbose", count=True, help="Say more on standard error (-vv: debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on standard error.")
 def make(
@@ -255,13 +288,7 @@ def make(
         raise click.BadParameter(str(err), param_hint="--start") from None
     targets = _targets(transcript, output, _formats(format_))
     try:
-        overrides = {
-            "max_chars": max_chars,
-            "max_lines": max_lines,
-            "max_cps": max_cps,
-            "words_per_minute": wpm,
-            "cjk_line_end_punct": cjk_line_end_punct,
-        }
+        overrides = rule_overrides(max_chars, max_lines, max_cps, wpm, cjk_line_end_punct)
         if language != "auto":
             SegmentRules.for_language(language, **overrides)  # fail before reading anything
         options = WriteOptions(speaker_labels=speaker_labels, vtt_colors=vtt_colors)

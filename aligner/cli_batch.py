@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import sys
 from pathlib import Path
@@ -12,10 +11,13 @@ from typing import Any
 import click
 
 from aligner.batch import EXECUTORS, BatchError, BatchProgress, BatchReport, Settings
+
+# cli.py imports this module at its end, once `main` and the shared options exist.
+from aligner.cli import _configure_logging, main, subtitle_options
 from aligner.errors import AlignerError
 from aligner.segment import SegmentRules
 from aligner.timecode import parse_time
-from aligner.writers import LABEL_STYLES, WRITERS
+from aligner.writers import WRITERS
 
 DEFAULTS = SegmentRules()
 
@@ -29,18 +31,6 @@ def _formats(value: str) -> tuple[str, ...]:
             param_hint="--formats",
         )
     return tuple(dict.fromkeys(formats))
-
-
-def _configure_logging(verbose: int, quiet: bool) -> None:
-    level = logging.ERROR if quiet else (logging.INFO if verbose == 1 else logging.WARNING)
-    if verbose > 1:
-        level = logging.DEBUG
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("aligner: %(message)s"))
-    root = logging.getLogger("aligner")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
 
 
 def _counts(progress: BatchProgress | None) -> str:
@@ -115,34 +105,7 @@ def _summary(report: BatchReport) -> None:
     default=None,
     help="CSV or JSON lines: transcript, audio, language, options (instead of or besides INPUT).",
 )
-@click.option(
-    "--max-chars", type=click.IntRange(10, 200), default=DEFAULTS.max_chars, help="Per line."
-)
-@click.option(
-    "--max-lines", type=click.IntRange(1, 4), default=DEFAULTS.max_lines, help="Lines per cue."
-)
-@click.option(
-    "--max-cps",
-    type=click.FloatRange(1, 100),
-    default=DEFAULTS.max_cps,
-    help="Reading speed limit, characters per second.",
-)
-@click.option(
-    "--wpm",
-    type=click.FloatRange(30, 400),
-    default=DEFAULTS.words_per_minute,
-    help="Speaking rate for timing without a recording.",
-)
-@click.option(
-    "--speaker-labels",
-    type=click.Choice(LABEL_STYLES),
-    default="name",
-    help="Label on the first cue of each turn.",
-)
-@click.option("--vtt-colors/--no-vtt-colors", default=False, help="WebVTT colour per speaker.")
-@click.option("--start", default="0", metavar="TIME", help="Offset of the first cue.")
-@click.option("--encoding", default=None, metavar="ENC", help="Encoding of every transcript.")
-@click.option("--language", default="en", metavar="TAG", help="BCP 47 tag of the transcripts.")
+@subtitle_options
 @click.option("-v", "--verbose", count=True, help="A line per item on standard error (-vv: debug).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary; only errors.")
 def batch(
@@ -153,15 +116,16 @@ def batch(
     executor: str,
     scheduler: str | None,
     manifest: Path | None,
-    max_chars: int,
-    max_lines: int,
-    max_cps: float,
+    language: str,
+    max_chars: int | None,
+    max_lines: int | None,
+    max_cps: float | None,
+    cjk_line_end_punct: str,
     wpm: float,
     speaker_labels: str,
     vtt_colors: bool,
     start: str,
     encoding: str | None,
-    language: str,
     verbose: int,
     quiet: bool,
 ) -> None:
@@ -187,7 +151,8 @@ def batch(
     try:
         settings = Settings(
             formats=_formats(formats_), max_chars=max_chars, max_lines=max_lines,
-            max_cps=max_cps, wpm=wpm, speaker_labels=speaker_labels, vtt_colors=vtt_colors,
+            max_cps=max_cps, cjk_line_end_punct=cjk_line_end_punct, wpm=wpm,
+            speaker_labels=speaker_labels, vtt_colors=vtt_colors,
             start_ms=parse_time(start), encoding=encoding, language=language,
         )  # fmt: skip
         settings.rules()
@@ -231,8 +196,5 @@ def batch(
         sys.exit(1)
 
 
-# Registered here, so that aligner/cli.py needs one line (`import aligner.cli_batch`); the
-# import order works both ways: `main` exists before cli.py imports this module.
-from aligner.cli import main  # noqa: E402
-
+# Registered here, so that aligner/cli.py needs one line (`import aligner.cli_batch`).
 main.add_command(batch)

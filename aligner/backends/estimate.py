@@ -43,7 +43,7 @@ class EstimateAligner:
                 else:
                     clock += rules.min_gap_ms
             duration = max(
-                speech_ms(line.text, rules.words_per_minute),
+                speech_ms(line.text, rules.words_per_minute, language=line.language),
                 reading_ms(line.shown, rules.max_cps),
                 rules.min_duration_ms,
             )

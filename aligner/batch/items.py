@@ -40,25 +40,31 @@ class Settings:
     """
 
     formats: tuple[str, ...] = ("srt", "vtt", "json")
-    max_chars: int = _RULES.max_chars
-    max_lines: int = _RULES.max_lines
-    max_cps: float = _RULES.max_cps
+    max_chars: int | None = None  # None: the language profile's
+    max_lines: int | None = None
+    max_cps: float | None = None
+    cjk_line_end_punct: str = "keep"
     wpm: float = _RULES.words_per_minute
     speaker_labels: str = "name"
     vtt_colors: bool = False
     start_ms: int = 0
     encoding: str | None = None
-    language: str = "en"
+    language: str = "auto"  # detected from each transcript
 
-    def rules(self) -> SegmentRules:
-        """The segmentation and timing limits these settings ask for."""
-        return SegmentRules(
-            max_chars=self.max_chars,
-            max_lines=self.max_lines,
-            max_cps=self.max_cps,
-            words_per_minute=self.wpm,
-            language=self.language,
-        )
+    def overrides(self) -> dict[str, object]:
+        """The SegmentRules fields these settings set; None keeps the language's value."""
+        return {
+            "max_chars": self.max_chars,
+            "max_lines": self.max_lines,
+            "max_cps": self.max_cps,
+            "words_per_minute": self.wpm,
+            "cjk_line_end_punct": self.cjk_line_end_punct,
+        }
+
+    def rules(self, language: str | None = None) -> SegmentRules:
+        """The limits for a transcript in ``language`` (default: the settings' language)."""
+        tag = language or self.language
+        return SegmentRules.for_language("en" if tag == "auto" else tag, **self.overrides())
 
     def write_options(self) -> WriteOptions:
         """The writer options these settings ask for."""

@@ -98,7 +98,7 @@ def count_review(doc: Subtitles, settings: Settings) -> int:
     """
     from aligner.writers import speaker_label
 
-    rules = settings.rules()
+    rules = settings.rules(doc.language)
     count = 0
     previous_turn: int | None = None
     for cue in doc.cues:
@@ -129,7 +129,7 @@ def _make(item: Item) -> Outcome:
     texts = run(
         item.transcript,
         [Target(fmt, None) for fmt in settings.formats],
-        rules=settings.rules(),
+        rule_overrides=settings.overrides(),
         options=settings.write_options(),
         encoding=settings.encoding,
         language=settings.language,
