@@ -9,7 +9,7 @@ SAMPLE := samples/scio-briefing-2021-05-31.en.txt
 EXCERPT := samples/scio-briefing-2021-05-31.excerpt.en
 OUT ?= out
 
-.PHONY: setup system venv npm demo test lint bench goldens clean
+.PHONY: setup system venv npm demo test lint bench bench-align bench-batch goldens clean
 
 setup: system venv npm
 
@@ -52,6 +52,12 @@ lint:
 
 bench: setup
 	$(BIN)/python scripts/bench_make.py
+
+bench-align: setup
+	$(BIN)/python scripts/bench_align.py
+
+bench-batch: setup
+	$(BIN)/python scripts/bench_batch.py
 
 goldens: setup
 	$(BIN)/python scripts/regen_goldens.py
