@@ -15,8 +15,10 @@ and long recordings:
   aligns badly (a long unscripted passage), it is retried over a longer stretch.
 * Starts and ends come from the path (cues start on their first matched frame, end on their
   last), then snap to a speech onset or offset of the speech-activity measure close by.
-* Confidence is the match quality of a cue's frames, against what the same voice usually
-  scores in this recording; cues below ``REVIEW_BELOW`` are marked ``needs_review``.
+* Confidence compares how well a cue's text matches its own span with how well it matches the
+  spans of cues a few places away (a chance baseline: a voice unlike espeak-ng's costs more
+  everywhere); cues below ``REVIEW_BELOW`` are marked ``needs_review``. ``assess`` gives the
+  same measure to another backend's cues.
 """
 
 from __future__ import annotations
@@ -79,11 +81,11 @@ TTS_RATE_WPM = 190
 # A frame stands for the middle of its window: the first matched frame's window starts about
 # 15 ms before the speech it matches.
 START_SHIFT_MS = 15
-SPEECH_PAD_FRAMES = 2
+SPEECH_PAD_FRAMES = 2  # speech-activity regions widened by this many 10 ms frames
 # MFCCs 1-8 only: the higher ones describe the voice more than what is said, and a synthetic
 # voice must match every speaker (measured: the gap between right and wrong text grows from
 # 0.01 to 0.07 in cosine distance on four espeak-ng voices).
-N_COEFFS = 8  # speech-activity regions widened by this many 10 ms frames
+N_COEFFS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,9 +369,10 @@ def _text_mean(synth: _Synth, count: int, frames: int) -> npt.NDArray[np.float32
     return mean
 
 
-def _window_cues(k: int, total: int, get: object, per_s: int) -> tuple[int, int]:
+def _window_cues(
+    k: int, total: int, get: Callable[[int], npt.NDArray[np.float32]], per_s: int
+) -> tuple[int, int]:
     """Cues ``k..keep-1`` are kept from this window, ``keep..look-1`` only looked at."""
-    assert callable(get)
     size = 0
     keep = k
     while keep < total and (keep == k or size + len(get(keep)) <= WINDOW_TEXT_S * per_s):
