@@ -39,7 +39,9 @@ PRESETS: dict[str, tuple[str, str]] = {
 }
 
 
-def align(audio: Path, texts: list[str], preset: str) -> list[dict[str, int]]:
+def align(
+    audio: Path, texts: list[str], preset: str, language: str = "eng"
+) -> list[dict[str, int]]:
     """aeneas's begin/end of each text, in ms, REGULAR fragments only."""
     from aeneas.executetask import ExecuteTask
     from aeneas.runtimeconfiguration import RuntimeConfiguration
@@ -47,6 +49,7 @@ def align(audio: Path, texts: list[str], preset: str) -> list[dict[str, int]]:
     from aeneas.task import Task
 
     task_config, runtime_config = PRESETS[preset]
+    task_config = task_config.replace("task_language=eng", f"task_language={language}")
     with tempfile.TemporaryDirectory(prefix="aeneas-alone-") as scratch:
         text_path = Path(scratch) / "fragments.txt"
         # Plain text: one fragment per line, so every cue's lines are joined by a space.
@@ -70,10 +73,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--texts", type=Path, required=True, help="JSON list of fragment texts")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--preset", choices=sorted(PRESETS), default="default")
+    parser.add_argument("--language", default="eng", help="aeneas language code (eng, cmn, ...)")
     args = parser.parse_args(argv)
     texts = [str(t) for t in json.loads(args.texts.read_text("utf-8"))]
     started = time.perf_counter()
-    fragments = align(args.audio, texts, args.preset)
+    fragments = align(args.audio, texts, args.preset, args.language)
     if len(fragments) != len(texts):
         raise SystemExit(f"aeneas returned {len(fragments)} fragments for {len(texts)} texts")
     answer = {"fragments": fragments, "seconds": time.perf_counter() - started}

@@ -11,10 +11,13 @@ Engines, each run as a subprocess (wall time and peak memory of its whole proces
 All three align the same fragments: the cues ``aligner make`` cuts from the transcript (one
 fragment per cue, its display lines joined by spaces). Cue k covers the next ``len(words)``
 whitespace tokens of the turns, so its truth is the truth start of its first word and the truth
-end of its last (``make_sample_audio.py``'s ``words``).
+end of its last (``make_sample_audio.py``'s ``words``). A Chinese truth (``"unit":
+"character"``) times every character but whitespace: cue k then covers the next characters of
+its text, by position, whatever the word segmentation.
 
 Cases (audio generated once into ``.cache/bench/``, reused while the generator and its
-arguments are unchanged): ``sample`` (the committed excerpt), ``synthetic-10min-clean``,
+arguments are unchanged): ``sample`` (the committed excerpt), ``mandarin`` (the committed
+Chinese excerpt spoken by espeak-ng's ``cmn`` voices), ``synthetic-10min-clean``,
 ``synthetic-10min-hard``, ``synthetic-60min-clean``, ``synthetic-60min-hard`` and ``timit``
 (the TIMIT NLTK sample as a 16-speaker briefing; non-commercial licence: cache only).
 
@@ -56,6 +59,7 @@ HARD = ["--noise-db", "-45", "--babble-db", "-35", "--tone", "2"]
 CASES: dict[str, list[str]] = {
     # name -> make_sample_audio.py arguments ("" = not synthetic)
     "sample": [],
+    "mandarin": [],
     # Cut between paragraphs: the seed's second turn alone takes 5 minutes.
     "synthetic-10min-clean": ["--max-seconds", "600", "--cut-at", "paragraph", "--seed", "11"],
     "synthetic-10min-hard": [
@@ -106,6 +110,14 @@ def prepare(name: str, cache: Path) -> Case:
             folder / f"{SAMPLE}.en.txt",
             folder / f"{SAMPLE}.en.mp3",
             folder / f"{SAMPLE}.truth.json",
+        )
+    if name == "mandarin":
+        folder = ROOT / "samples"
+        return Case(
+            name,
+            folder / f"{SAMPLE}.zh-Hans.txt",
+            folder / f"{SAMPLE}.zh-Hans.mp3",
+            folder / f"{SAMPLE}.zh-Hans.truth.json",
         )
     if name == "timit":
         script = SCRIPTS / "timit_briefing.py"
@@ -215,6 +227,9 @@ def run_engine(engine: str, case: Case, texts: list[str], scratch: Path) -> tupl
     texts_path.write_text(json.dumps(texts), "utf-8")
     command = [sys.executable, str(SCRIPTS / "aeneas_alone.py"), "--audio", str(case.audio)]
     command += ["--texts", str(texts_path), "--out", str(out)]
+    # aeneas reads the text with the voice of the language it is told (eng unless Chinese).
+    language = "cmn" if any("\u4e00" <= ch <= "\u9fff" for t in texts for ch in t) else "eng"
+    command += ["--language", language]
     run = measure([*command, "--preset", engine.removeprefix("aeneas-")])
     fragments = json.loads(out.read_text("utf-8"))["fragments"]
     return run, [(f["begin_ms"], f["end_ms"]) for f in fragments]
@@ -224,14 +239,31 @@ def run_engine(engine: str, case: Case, texts: list[str], scratch: Path) -> tupl
 # Scoring
 
 
-def truth_spans(cues: Sequence[str], words: Sequence[dict[str, Any]]) -> list[tuple[int, int]]:
-    """Truth ``(start_ms, end_ms)`` of each cue: its first word's start, its last word's end."""
+def cue_tokens(text: str, unit: str = "word") -> list[str]:
+    """What a cue's text holds in the truth's unit: whitespace tokens, or characters.
+
+    Example:
+        >>> cue_tokens("中国 COVID-19。", "character")
+        ['中', '国', 'C', 'O', 'V', 'I', 'D', '-', '1', '9', '。']
+    """
+    return [ch for ch in text if not ch.isspace()] if unit == "character" else text.split()
+
+
+def truth_spans(
+    cues: Sequence[str], words: Sequence[dict[str, Any]], unit: str = "word"
+) -> list[tuple[int, int]]:
+    """Truth ``(start_ms, end_ms)`` of each cue: its first token's start, its last token's end.
+
+    ``unit`` is the truth's (``"word"``, or ``"character"`` for Chinese, whose cues are mapped
+    to the truth by character position).
+    """
     spans = []
     at = 0
     for text in cues:
-        n = len(text.split())
+        tokens = cue_tokens(text, unit)
+        n = len(tokens)
         first, last = words[at], words[at + n - 1]
-        for k, token in enumerate(text.split()):
+        for k, token in enumerate(tokens):
             if words[at + k]["word"] != token:
                 raise RuntimeError(f"cue word {token!r} is {words[at + k]['word']!r} in the truth")
         spans.append((int(first["start_ms"]), int(last["end_ms"])))
@@ -364,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
             scratch = Path(tmp)
             cues = cue_texts(case, scratch)
             texts = [" ".join(c["lines"]) for c in cues]
-            expected = truth_spans(texts, truth["words"])
+            expected = truth_spans(texts, truth["words"], truth.get("unit", "word"))
             results: dict[str, dict[str, float]] = {}
             failures: dict[str, str] = {}
             for engine in engines:

@@ -19,6 +19,12 @@ reported one. A token starts at the first audible sample from there and ends at 
 sample before the next token's start. Noise and babble are mixed afterwards and do not move
 any time.
 
+Chinese (the language detected as ``aligner make --lang auto`` does) is spoken by Mandarin voices
+(``CMN_VOICES``: espeak-ng ``cmn`` with the same variants, at ``CMN_RATES``), cut into sentences
+after ``。！？；…!?`` and the closing marks after them (``split_cjk_sentences``), and every
+character but whitespace is a token: ``cmn`` reports one WORD event per Han character,
+punctuation takes the next character's start. The truth says ``"unit": "character"``.
+
 Hard-case options put things the aligner must cope with between turns and paragraphs:
 applause-like bursts (``nonspeech`` spans), 1 kHz tones (``nonspeech``), passages of extra
 speech by another voice whose text is not in the transcript (``untranscribed``, half of them
@@ -45,7 +51,8 @@ The committed sample excerpt (``samples/scio-briefing-2021-05-31.excerpt.*``) is
 The JSON holds ``sample_rate``, ``duration_ms``, ``segments`` (one per sentence: ``speaker``,
 ``voice``, ``rate``, ``text``, ``turn``, ``start_ms``, ``end_ms``, ``first_word``,
 ``word_count``), ``words`` (one per whitespace token of the turns, in order: ``word``, ``turn``,
-``start_ms``, ``end_ms``, ``reported`` = espeak-ng reported a word inside it) and ``spans``
+``start_ms``, ``end_ms``, ``reported`` = espeak-ng reported a word inside it), ``unit``
+(``"word"``, or ``"character"`` for Chinese, below) and ``spans``
 (``kind`` ``nonspeech`` with ``what`` ``applause``/``tone``, or ``untranscribed`` with its
 ``text``). Times are integer milliseconds from the start of the file.
 """
@@ -93,10 +100,31 @@ VOICES = (
     "en+m2",
     "en+f1",
 )
+# Mandarin (espeak-ng ``cmn``) for Chinese transcripts, with the same variants in the same order.
+CMN_VOICES = (
+    "cmn+m1",
+    "cmn+f3",
+    "cmn+m3",
+    "cmn+f2",
+    "cmn+m5",
+    "cmn+f4",
+    "cmn+m2",
+    "cmn+f1",
+    "cmn+m4",
+    "cmn+f5",
+    "cmn+m6",
+    "cmn+m7",
+)
 UNTRANSCRIBED_VOICE = "en-gb-x-gbcwmd+m7"  # nobody in VOICES: an interpreter or a heckler
 BABBLE_VOICES = ("en-us+m3", "en-gb-x-rp+f5")
 # Speaking rates (words per minute) drawn per speaker; espeak-ng's default is 175.
 RATES = (150, 160, 170, 180, 190)
+# For Mandarin voices: espeak-ng's ``cmn`` says about one character a minute per unit of rate,
+# and briefings are spoken at 4-4.5 characters a second (240-270 a minute).
+CMN_RATES = (230, 240, 250, 260, 270)
+# Tokens a minute, for planning inserts: English words; Chinese characters.
+WORDS_PER_MINUTE = 170
+CJK_CHARS_PER_MINUTE = 250
 SENTENCE_PAUSE_MS = (250, 600)  # pause between sentences of one paragraph, drawn uniformly
 PARAGRAPH_PAUSE_MS = (500, 900)  # between paragraphs of one turn
 TURN_PAUSE_MS = (700, 1300)  # between turns
@@ -200,13 +228,16 @@ class Espeak:
 @dataclass
 class Sentence:
     text: str
-    tokens: list[tuple[int, int]]  # character span of each whitespace token in ``text``
+    # Character span of each token in ``text``: whitespace tokens, or for Chinese (``cjk``)
+    # every character but whitespace (espeak-ng's ``cmn`` reports one WORD event per Han).
+    tokens: list[tuple[int, int]]
 
 
 @dataclass
 class Turn:
     speaker: str
     paragraphs: list[list[Sentence]]
+    cjk: bool = False  # Chinese: Mandarin voices, one token per character
 
     def tokens(self) -> list[str]:
         return [
@@ -230,9 +261,53 @@ def token_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def split_sentences(paragraph: str) -> list[Sentence]:
-    """Sentences of a paragraph at syntok's ends; a token never straddles two sentences."""
+def char_spans(text: str) -> list[tuple[int, int]]:
+    """Character span of each character but whitespace: the tokens of Chinese text.
+
+    Example:
+        >>> char_spans("好。 OK")
+        [(0, 1), (1, 2), (3, 4), (4, 5)]
+    """
+    return [(k, k + 1) for k, char in enumerate(text) if not char.isspace()]
+
+
+def tokens_of(text: str, cjk: bool) -> list[tuple[int, int]]:
+    return char_spans(text) if cjk else token_spans(text)
+
+
+def split_cjk_sentences(paragraph: str) -> list[Sentence]:
+    """Chinese sentences: cut after a run of the zh profile's sentence ends (``。！？；…!?``)
+    and the closing marks after it (``”）」`` ...), as ``aligner.segment`` ends them.
+
+    Example:
+        >>> [s.text for s in split_cjk_sentences("好。“走吧！”他说……对 OK")]
+        ['好。', '“走吧！”', '他说……', '对 OK']
+    """
+    from aligner.languages import profile_for
+    from aligner.segment import _CJK_CLOSERS
+
+    ends = profile_for("zh-Hans").sentence_end
+    texts: list[str] = []
+    start = 0
+    k = 0
+    while k < len(paragraph):
+        if paragraph[k] in ends:
+            while k + 1 < len(paragraph) and paragraph[k + 1] in ends + _CJK_CLOSERS:
+                k += 1
+            texts.append(paragraph[start : k + 1])
+            start = k + 1
+        k += 1
+    texts.append(paragraph[start:])
+    return [Sentence(t.strip(), char_spans(t.strip())) for t in texts if t.strip()]
+
+
+def split_sentences(paragraph: str, cjk: bool = False) -> list[Sentence]:
+    """Sentences of a paragraph at syntok's ends (for Chinese: ``split_cjk_sentences``); a
+    token never straddles two sentences."""
     from aligner.segment import sentence_end_offsets
+
+    if cjk:
+        return split_cjk_sentences(paragraph)
 
     ends = sentence_end_offsets(paragraph)
     sentences: list[Sentence] = []
@@ -250,21 +325,43 @@ def split_sentences(paragraph: str) -> list[Sentence]:
 
 
 def turns_from_transcript(path: Path) -> tuple[list[Turn], str]:
-    """Turns of a transcript file, and its header text (lines before the first turn)."""
+    """Turns of a transcript file, and its header text (lines before the first turn).
+
+    The language is detected as ``aligner make`` does (``--lang auto``); Chinese is spoken by
+    Mandarin voices and timed per character.
+    """
     from aligner.transcript import read_transcript
 
-    transcript = read_transcript(path)
-    turns = [
-        Turn(t.speaker, [split_sentences(p) for p in t.paragraphs if p.strip()])
-        for t in transcript.turns
-    ]
+    transcript = read_transcript(path, language="auto")
+    turns = []
+    for t in transcript.turns:
+        cjk = is_chinese(t.language)
+        paragraphs = [split_sentences(p, cjk) for p in t.paragraphs if p.strip()]
+        turns.append(Turn(t.speaker, paragraphs, cjk))
+
     lines = path.read_text("utf-8-sig").splitlines()
     first = transcript.turns[0]
     header = lines[: first.source_line - 1]
     # The first turn's speaker line ("Name:") belongs to the turn, not the header.
-    if header and first.speaker and header[-1].rstrip().endswith(f"{first.speaker}:"):
+    if (
+        header
+        and first.speaker
+        and header[-1].rstrip().endswith((f"{first.speaker}:", f"{first.speaker}："))
+    ):
         header = header[:-1]
     return turns, "".join(f"{line}\n" for line in header)
+
+
+def is_chinese(language: str) -> bool:
+    """Whether a BCP 47 tag is Chinese (the only CJK language espeak-ng timing is done for)."""
+    return language.lower().split("-")[0] in ("zh", "cmn")
+
+
+def detect_chinese(text: str) -> bool:
+    """Whether ``aligner.languages.detect`` takes ``text`` for Chinese."""
+    from aligner.languages import detect
+
+    return is_chinese(detect(text)[0])
 
 
 def parse_lines(text: str) -> list[tuple[str, str]]:
@@ -282,15 +379,15 @@ def parse_lines(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def turns_from_lines(pairs: Sequence[tuple[str, str]]) -> list[Turn]:
+def turns_from_lines(pairs: Sequence[tuple[str, str]], cjk: bool = False) -> list[Turn]:
     """One turn per run of one speaker's lines; every line is one sentence."""
     turns: list[Turn] = []
     for speaker, text in pairs:
-        sentence = Sentence(text, token_spans(text))
+        sentence = Sentence(text, tokens_of(text, cjk))
         if turns and turns[-1].speaker == speaker:
             turns[-1].paragraphs[0].append(sentence)
         else:
-            turns.append(Turn(speaker, [[sentence]]))
+            turns.append(Turn(speaker, [[sentence]], cjk))
     return turns
 
 
@@ -298,8 +395,10 @@ def transcript_text(header: str, turns: Sequence[Turn]) -> str:
     """The spoken turns in ``aligner make``'s transcript format, after ``header``."""
     parts = [header]
     for turn in turns:
-        paragraphs = [" ".join(s.text for s in p) for p in turn.paragraphs]
-        parts.append(f"{turn.speaker}:\n" if turn.speaker else "")
+        glue = "" if turn.cjk else " "
+        paragraphs = [glue.join(s.text for s in p) for p in turn.paragraphs]
+        colon = "：" if turn.cjk else ":"  # as Chinese transcripts write it
+        parts.append(f"{turn.speaker}{colon}\n" if turn.speaker else "")
         parts.extend(f"{p}\n" for p in paragraphs)
     return "".join(parts)
 
@@ -499,16 +598,17 @@ class Truth:
     segments: list[dict[str, Any]] = field(default_factory=list)
     words: list[dict[str, Any]] = field(default_factory=list)
     spans: list[dict[str, Any]] = field(default_factory=list)
+    cjk: bool = False  # Chinese: ``words`` holds one entry per character
 
     def spoken_turns(self) -> list[Turn]:
         """The turns as far as they were spoken (for --write-transcript)."""
         turns: list[Turn] = []
         previous: tuple[int, int] | None = None
         for segment in self.segments:
-            sentence = Sentence(segment["text"], token_spans(segment["text"]))
+            sentence = Sentence(segment["text"], tokens_of(segment["text"], self.cjk))
             key = (segment["turn"], segment["paragraph"])
             if previous is None or previous[0] != key[0]:
-                turns.append(Turn(segment["speaker"], [[sentence]]))
+                turns.append(Turn(segment["speaker"], [[sentence]], self.cjk))
             elif previous != key:
                 turns[-1].paragraphs.append([sentence])
             else:
@@ -591,7 +691,8 @@ def _plan_inserts(options: Options, turns: Sequence[Turn], repeat: int) -> list[
     """Where the inserts go, on the speech clock, spread at random over the expected length."""
     rng = random.Random(options.seed * 31 + 5)
     words = sum(len(t.tokens()) for t in turns) * repeat
-    expected_s = words / 170 * 60 * 1.25  # 170 wpm plus pauses
+    per_minute = CJK_CHARS_PER_MINUTE if any(t.cjk for t in turns) else WORDS_PER_MINUTE
+    expected_s = words / per_minute * 60 * 1.25  # plus pauses
     if options.max_seconds is not None:
         mean_insert = options.applause * 3.5 + options.tone * 1.2 + options.untranscribed * 55
         expected_s = min(expected_s, max(options.max_seconds - mean_insert, 10.0))
@@ -626,7 +727,7 @@ def synthesize(
     engine = engine or Espeak()
     rate_hz = engine.sample_rate
     writer = _Writer(sinks, rate_hz, options, engine)
-    truth = Truth(sample_rate=rate_hz)
+    truth = Truth(sample_rate=rate_hz, cjk=any(t.cjk for t in turns))
     inserts = _plan_inserts(options, turns, repeat)
 
     def ms(sample: int) -> int:
@@ -684,8 +785,9 @@ def synthesize(
         new_turn = previous is None or previous[0] != turn_index
         new_paragraph = previous is None or previous != (turn_index, p)
         if turn.speaker not in voices:
-            voice = VOICES[len(voices) % len(VOICES)]
-            voices[turn.speaker] = (voice, rng.choice(RATES))
+            pool = CMN_VOICES if turn.cjk else VOICES
+            voice = pool[len(voices) % len(pool)]
+            voices[turn.speaker] = (voice, rng.choice(CMN_RATES if turn.cjk else RATES))
         voice, rate = voices[turn.speaker]
         if previous is not None:
             # A cut may fall here: before this sentence, after the pending audio.
@@ -841,7 +943,7 @@ def main(argv: list[str] | None = None) -> int:
         turns, header = turns_from_transcript(args.transcript)
     else:
         text = sys.stdin.read() if args.lines == "-" else Path(args.lines).read_text("utf-8")
-        turns = turns_from_lines(parse_lines(text))
+        turns = turns_from_lines(parse_lines(text), detect_chinese(text))
     if not turns:
         parser.error("nothing to speak")
     options = Options(
@@ -864,6 +966,7 @@ def main(argv: list[str] | None = None) -> int:
     document = {
         "audio": args.output[0].name,
         "sample_rate": truth.sample_rate,
+        "unit": "character" if truth.cjk else "word",
         "duration_ms": truth.duration_ms,
         "options": {k: v for k, v in asdict(options).items()} | {"repeat": args.repeat},
         "segments": truth.segments,
@@ -873,7 +976,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.write_transcript is not None:
         written = transcript_text(header, truth.spoken_turns())
         args.write_transcript.write_text(written, "utf-8")
-        _check_transcript(args.write_transcript, truth.words)
+        _check_transcript(args.write_transcript, truth.words, cjk=truth.cjk)
         document["transcript"] = args.write_transcript.name
     args.truth.write_text(dump_truth(document), "utf-8")
     return 0
@@ -891,11 +994,15 @@ def dump_truth(document: dict[str, Any]) -> str:
     return "{\n " + ",\n ".join(parts) + "\n}\n"
 
 
-def _check_transcript(path: Path, words: Sequence[dict[str, Any]]) -> None:
+def _check_transcript(path: Path, words: Sequence[dict[str, Any]], *, cjk: bool = False) -> None:
     """The written transcript must parse back to exactly the timed tokens."""
     from aligner.transcript import read_transcript
 
-    parsed = [w for t in read_transcript(path).turns for w in t.text.split()]
+    texts = [t.text for t in read_transcript(path).turns]
+    if cjk:
+        parsed = [text[a:b] for text in texts for a, b in char_spans(text)]
+    else:
+        parsed = [w for text in texts for w in text.split()]
     timed = [str(w["word"]) for w in words]
     if parsed != timed:
         at = next(
