@@ -82,7 +82,9 @@ _SUBTITLE_OPTIONS = [
         default="auto",
         metavar="TAG|auto",
         help="Language of the transcript (en, zh-Hans, zh-Hant, ja, fr, de, es, ru, ar, ...); "
-        "auto detects it from the text. Its profile sets the limits below.",
+        "auto detects it from the text (-v says which and why). Its profile sets the limits "
+        "below. Given or detected, a paragraph clearly in another script (English in a Chinese "
+        "transcript) gets its own language, and that language's limits.",
     ),
     click.option(
         "--max-chars",

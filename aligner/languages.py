@@ -295,6 +295,17 @@ def _script(char: str) -> str | None:
     return "other"
 
 
+def _function_word_shares(text: str) -> dict[str, float]:
+    """For each Latin-script language, the share of ``text``'s words that are its function
+    words; empty when ``text`` has no words."""
+    words = [w.lower() for w in _LATIN_WORD.findall(text)]
+    if not words:
+        return {}
+    return {
+        tag: sum(w in vocab for w in words) / len(words) for tag, vocab in _FUNCTION_WORDS.items()
+    }
+
+
 def detect(text: str) -> tuple[str, str]:
     """The language of ``text`` and why, from its scripts and character statistics.
 
@@ -341,12 +352,9 @@ def detect(text: str) -> tuple[str, str]:
     for script, tag in (("arabic", "ar"), ("cyrillic", "ru"), ("hebrew", "he"), ("hangul", "ko")):
         if share(script) > 0.5:
             return tag, f"{script.capitalize()} script ({share(script):.0%} of letters)"
-    words = [w.lower() for w in _LATIN_WORD.findall(sample)]
-    if not words:
+    shares = _function_word_shares(sample)
+    if not shares:
         return "en", "no words; English assumed"
-    shares = {
-        tag: sum(w in vocab for w in words) / len(words) for tag, vocab in _FUNCTION_WORDS.items()
-    }
     best = max(shares, key=lambda tag: shares[tag])
     detail = ", ".join(f"{tag} {value:.0%}" for tag, value in shares.items())
     if shares[best] < 0.05:
@@ -355,3 +363,145 @@ def detect(text: str) -> tuple[str, str]:
             f"Latin script, no language's function words reach 5% ({detail}); English assumed",
         )
     return best, f"Latin script ({share('latin'):.0%} of letters); function words: {detail}"
+
+
+# --- A paragraph in another language than its document ------------------------------------
+
+# A Han character or kana (or a Hangul syllable) stands for about a syllable: as much speech as
+# three Latin letters (English averages about three letters a syllable). Weighing them 3 keeps
+# "我们与WHO、UNESCO合作" Chinese: counted letter by letter it would be mostly Latin.
+SYLLABIC_WEIGHT = 3
+# How clear the evidence must be before a paragraph leaves its document's language: its main
+# script has this share of its weighted letters...
+SWITCH_SHARE = 0.75
+# ...or, for a short paragraph (less than 48 weighted letters: 16 Chinese characters, about ten
+# English words), this share.
+SHORT_PARAGRAPH = 48
+SHORT_SWITCH_SHARE = 0.85
+# Never on less: 4 Chinese characters, a couple of English words.
+MIN_EVIDENCE = 12
+
+# Capitalised Latin words are names (Human Rights Council, China Daily, Li Xiaojun) or acronyms
+# (UN, WHO, COVID-19): they turn up inside any language's sentences, so they are no evidence
+# for a Latin-script language. Prose is mostly lower-case words.
+_LATIN_LETTER = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
+_CAPITALISED = re.compile(
+    f"(?<![{_LATIN_LETTER}])[A-Z\u00c0-\u00d6\u00d8-\u00de][{_LATIN_LETTER}]*"
+)
+_SYLLABIC = ("han", "kana", "hangul")
+# Script families: the scripts a language is written in, as far as telling paragraphs apart goes.
+_FAMILY = {
+    "han": "CJK",
+    "kana": "CJK",
+    "latin": "Latin",
+    "arabic": "Arabic",
+    "cyrillic": "Cyrillic",
+    "hebrew": "Hebrew",
+    "hangul": "Hangul",
+}
+_SCRIPT_SUBTAGS = {
+    "latn": "Latin",
+    "cyrl": "Cyrillic",
+    "arab": "Arabic",
+    "hebr": "Hebrew",
+    "hang": "Hangul",
+    "kore": "Hangul",
+    "hans": "CJK",
+    "hant": "CJK",
+    "hani": "CJK",
+    "jpan": "CJK",
+}
+_LANGUAGE_FAMILIES = {
+    "CJK": "zh ja yue wuu cmn lzh",
+    "Hangul": "ko",
+    "Arabic": "ar fa ur ps sd ug ku",
+    "Cyrillic": "ru uk be bg mk sr kk ky tg mn",
+    "Hebrew": "he yi",
+    "Latin": "en fr de es it pt nl sv da no nb nn fi is pl cs sk sl hr bs hu ro tr az id ms vi "
+    "tl fil sw ca eu gl et lv lt ga cy sq af mt lb",
+}
+_FAMILY_OF_LANGUAGE = {
+    code: family for family, codes in _LANGUAGE_FAMILIES.items() for code in codes.split()
+}
+
+
+def script_family(tag: str) -> str | None:
+    """The script family a language tag is written in (``"CJK"``, ``"Latin"``, ...), if known.
+
+    A script subtag wins (``sr-Latn``); else the language's usual script; None for a language
+    this module does not know the script of.
+
+    Example:
+        >>> script_family("zh-Hant"), script_family("fr-CA"), script_family("sr-Latn")
+        ('CJK', 'Latin', 'Latin')
+        >>> script_family("hi") is None
+        True
+    """
+    parts = tag.lower().split("-")
+    for part in parts[1:]:
+        if part in _SCRIPT_SUBTAGS:
+            return _SCRIPT_SUBTAGS[part]
+    return _FAMILY_OF_LANGUAGE.get(parts[0])
+
+
+def _weighted_families(text: str) -> Counter[str]:
+    """Letters of ``text`` by script family; Han, kana and Hangul weigh 3, capitalised Latin
+    words nothing."""
+    counts: Counter[str] = Counter()
+    for ch in _CAPITALISED.sub(" ", text):
+        script = _script(ch)
+        if script is None:
+            continue
+        weight = SYLLABIC_WEIGHT if script in _SYLLABIC else 1
+        counts[_FAMILY.get(script, "other")] += weight
+    return counts
+
+
+def paragraph_language(paragraph: str, document: str) -> tuple[str, str] | None:
+    """The language of a paragraph that is clearly not in its document's, and why; else None.
+
+    Only a change of script counts (an English paragraph in a Chinese document, a Chinese one in
+    an English document); languages that share a script (English and French, Chinese and
+    Japanese) are not told apart paragraph by paragraph. Rule: count the paragraph's letters by
+    script, a Han character, kana or Hangul syllable counting 3 (about a syllable, as much speech
+    as three Latin letters) and capitalised Latin words (names such as ``Human Rights Council``,
+    acronyms such as ``COVID``) nothing. The paragraph switches when its main script is not the
+    document's, holds at least 75 % of the weighted letters (85 % when there are fewer than
+    48) and at least 12; then :func:`detect` names the language (from the text without its
+    capitalised Latin words, unless it is Latin-script), and a Latin-script paragraph
+    must also read as prose (one language's function words make 5 % of its words), so that a
+    line of names stays in the document's language. A document whose language's script is
+    unknown (:func:`script_family`) never switches.
+
+    Returns:
+        ``(tag, reason)`` when the paragraph is in another language; None otherwise.
+
+    Example:
+        >>> paragraph_language("我们与WHO、UNESCO和Human Rights Council合作。", "zh-Hans") is None
+        True
+        >>> paragraph_language("Thank you for your question on the plan.", "zh-Hans")[0]
+        'en'
+        >>> paragraph_language("谢谢大家。今天的发布会到此结束。", "en")[0]
+        'zh-Hans'
+    """
+    home = script_family(document)
+    if home is None or (home == "Latin" and paragraph.isascii()):
+        return None
+    counts = _weighted_families(paragraph[:DETECT_SAMPLE])
+    total = sum(counts.values())
+    if not total:
+        return None
+    family, evidence = counts.most_common(1)[0]
+    share = evidence / total
+    needed = SWITCH_SHARE if evidence >= SHORT_PARAGRAPH else SHORT_SWITCH_SHARE
+    if family in (home, "other") or evidence < MIN_EVIDENCE or share < needed:
+        return None
+    if family == "Latin" and max(_function_word_shares(paragraph).values(), default=0) < 0.05:
+        return None  # names, titles, a list: no evidence of a language
+    # Which language of the family: Latin by function words (capitalised ones too); the others
+    # by their letters, without the Latin names that would dilute them.
+    tag, why = detect(paragraph if family == "Latin" else _CAPITALISED.sub(" ", paragraph))
+    if script_family(tag) != family:
+        return None
+    detail = why.split("; ", 1)[-1]  # the script share is said already, weighted
+    return tag, f"{family} script, {share:.0%} of weighted letters; {detail}"

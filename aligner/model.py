@@ -49,26 +49,62 @@ class Turn:
         text: The spoken text, one paragraph per line.
         language: BCP 47 tag of the text.
         source_line: 1-based line of the transcript where the turn's first paragraph starts.
+        paragraph_languages: The language of each paragraph, when some paragraph is in
+            another language than ``language`` (an interpreter's English in a Chinese
+            briefing); empty when all are in ``language``.
     """
 
     speaker: str
     text: str
     language: str = "en"
     source_line: int = 1
+    paragraph_languages: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _check_text("turn", self.text)
         if self.source_line < 1:
             raise ValueError(f"source_line must be 1 or more, not {self.source_line}")
+        paragraphs = self.text.count("\n") + 1
+        if self.paragraph_languages and len(self.paragraph_languages) != paragraphs:
+            raise ValueError(
+                f"{len(self.paragraph_languages)} paragraph languages for {paragraphs} paragraphs"
+            )
 
     @property
     def paragraphs(self) -> list[str]:
         return self.text.split("\n")
 
+    def language_of(self, paragraph: int) -> str:
+        """The language of paragraph ``paragraph`` (0-based): its own, or the turn's."""
+        return self.paragraph_languages[paragraph] if self.paragraph_languages else self.language
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageSwitch:
+    """A paragraph in another language than its document's, and why it was judged so.
+
+    Attributes:
+        turn_index: 0-based index of its turn.
+        paragraph: 0-based index of the paragraph in its turn.
+        source_line: 1-based line of the transcript it is on.
+        language: BCP 47 tag of the paragraph.
+        reason: One line: the script statistics that decided it.
+    """
+
+    turn_index: int
+    paragraph: int
+    source_line: int
+    language: str
+    reason: str
+
 
 @dataclass(frozen=True, slots=True)
 class Transcript:
-    """A parsed transcript: the turns to subtitle and the metadata that is not spoken."""
+    """A parsed transcript: the turns to subtitle and the metadata that is not spoken.
+
+    ``language`` is the document's; ``language_reason`` says why (None when the caller gave it
+    without saying), and ``language_switches`` lists the paragraphs in another language.
+    """
 
     turns: tuple[Turn, ...]
     speakers: tuple[Speaker, ...] = ()
@@ -77,6 +113,8 @@ class Transcript:
     source: str | None = None
     language: str = "en"
     encoding: str = "utf-8"
+    language_reason: str | None = None
+    language_switches: tuple[LanguageSwitch, ...] = ()
 
     def __post_init__(self) -> None:
         names = [s.name for s in self.speakers]
@@ -184,13 +222,19 @@ class Cue:
 
 @dataclass(frozen=True, slots=True)
 class Subtitles:
-    """What the writers receive: the cues and the transcript metadata that goes with them."""
+    """What the writers receive: the cues and the transcript metadata that goes with them.
+
+    ``language`` is the document's; a cue in another language carries its own (``Cue.language``),
+    and ``language_reason`` and ``language_switches`` say why (see :class:`Transcript`).
+    """
 
     cues: tuple[Cue, ...]
     speakers: tuple[Speaker, ...] = ()
     language: str = "en"
     source: str | None = None
     date: str | None = None
+    language_reason: str | None = None
+    language_switches: tuple[LanguageSwitch, ...] = ()
 
     def __post_init__(self) -> None:
         for before, after in zip(self.cues, self.cues[1:], strict=False):

@@ -8,7 +8,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from aligner import writers
@@ -19,6 +19,9 @@ from aligner.segment import SegmentRules, segment
 from aligner.transcript import read_transcript
 
 log = logging.getLogger(__name__)
+
+# The language reason recorded when the caller named the language (``--lang zh-Hans``).
+GIVEN_REASON = "given, not detected"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,8 @@ def make_subtitles(
         # The file name only: outputs do not depend on where the transcript was read from.
         source=Path(transcript.source).name if transcript.source else None,
         date=transcript.date,
+        language_reason=transcript.language_reason,
+        language_switches=transcript.language_switches,
     )
 
 
@@ -126,7 +131,9 @@ def run(
     """Read a transcript, make its subtitles and write every target atomically.
 
     ``on_done`` receives the subtitles once they are written (the CLI's summary uses it).
-    ``language`` may be ``"auto"`` (detect it from the text). Without ``rules``, the limits
+    ``language`` may be ``"auto"`` (detect it from the text); a given tag is recorded with the
+    reason ``GIVEN_REASON``. Either way a paragraph in another script gets its own language
+    (:func:`aligner.transcript.parse_transcript`). Without ``rules``, the limits
     are those of the language's profile, with ``rule_overrides`` (SegmentRules fields; None
     values ignored) on top.
 
@@ -140,7 +147,11 @@ def run(
     for target in targets:
         if target.path is not None and target.path.resolve() == resolved_input:
             raise OutputError(f"{target.path}: refusing to overwrite the transcript")
+    if language != "auto":  # said first, as read_transcript says a detected one
+        log.info("%s: language %s (%s)", transcript_path, language, GIVEN_REASON)
     transcript = read_transcript(transcript_path, encoding=encoding, language=language)
+    if language != "auto":
+        transcript = replace(transcript, language_reason=GIVEN_REASON)
     if rules is None:
         rules = SegmentRules.for_language(transcript.language, **(rule_overrides or {}))
     doc = make_subtitles(

@@ -7,7 +7,7 @@ import itertools
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any, Literal
 
@@ -106,6 +106,38 @@ class SegmentRules:
         }
         values.update({key: value for key, value in overrides.items() if value is not None})
         return cls(**values)
+
+    def for_text_in(self, tag: str) -> SegmentRules:
+        """The rules for text in language ``tag`` inside a document these rules are for.
+
+        The same rules when ``tag`` has this profile; otherwise ``tag``'s profile limits. A
+        limit set away from this profile's value (``--max-chars 37``) carries over only where
+        both profiles agree on it (lines per cue; characters per line between English and
+        French), as it means nothing in another unit or at another reading speed; the other
+        settings (speaking rate, pauses, punctuation style) carry over as they are.
+
+        Example:
+            >>> en = SegmentRules.for_language("en", max_chars=37, max_lines=3)
+            >>> zh = en.for_text_in("zh-Hans")
+            >>> zh.language, zh.max_chars, zh.max_cps, zh.max_lines
+            ('zh-Hans', 16, 9.0, 3)
+            >>> en.for_text_in("fr").max_chars, en.for_text_in("en-GB") is en
+            (37, True)
+        """
+        other = profile_for(tag)
+        mine = self.profile
+        if other.tag == mine.tag:
+            return self
+        limits: dict[str, Any] = {}
+        for name in _PROFILE_LIMITS:
+            value, default = getattr(self, name), getattr(mine, name)
+            same = default == getattr(other, name)
+            limits[name] = value if value != default and same else getattr(other, name)
+        return replace(self, language=tag, **limits)
+
+
+# The SegmentRules fields a language profile sets.
+_PROFILE_LIMITS = ("max_chars", "max_lines", "max_cps", "min_duration_ms", "max_duration_ms")
 
 
 # --- Words and how strongly a break after each one is wanted -------------------------------
@@ -814,7 +846,9 @@ def segment(
     Line never spans two turns or two speakers. Within a paragraph the cue and line breaks are
     chosen together by a cost search: breaks after sentences and clauses are cheap, breaks
     inside names, after articles or between a number and its unit are dear, lines are balanced
-    (bottom-heavy), and no cue takes longer than ``rules.max_duration_ms`` to say.
+    (bottom-heavy), and no cue takes longer than ``rules.max_duration_ms`` to say. A paragraph
+    in another language than ``rules.language`` (``Turn.language_of``) is cut by that
+    language's rules (:meth:`SegmentRules.for_text_in`), and its Lines carry its language.
 
     Args:
         turns: The transcript's turns.
@@ -826,24 +860,29 @@ def segment(
         The Lines, in order, each with ``max_lines`` or fewer display lines joined by "\n".
     """
     rules = rules or SegmentRules()
-    profile = rules.profile
+    by_language: dict[str, SegmentRules] = {}
     out: list[Line] = []
     for turn_index, turn in enumerate(turns):
         label = label_for(turn.speaker) if label_for is not None else ""
-        label_width = width(label, profile.counting)
         first_of_turn = True
         for p, paragraph in enumerate(turn.paragraphs):
+            language = turn.language_of(p)
+            if language not in by_language:
+                by_language[language] = rules.for_text_in(language)
+            own = by_language[language]
+            profile = own.profile
             para = _analyse(paragraph, profile)
-            for start, line_ends in _segment_paragraph(para, rules, label_width if p == 0 else 0):
+            label_width = width(label, profile.counting) if p == 0 else 0
+            for start, line_ends in _segment_paragraph(para, own, label_width):
                 bounds = [start, *line_ends]
                 rows = [_row(para, a, b) for a, b in itertools.pairwise(bounds)]
-                if profile.cjk and rules.cjk_line_end_punct == "space":
+                if profile.cjk and own.cjk_line_end_punct == "space":
                     rows = [_punct_to_space(row) for row in rows]
                 out.append(
                     Line(
                         speaker=turn.speaker,
                         text="\n".join(rows),
-                        language=turn.language,
+                        language=language,
                         turn_index=turn_index,
                         ends_sentence=para.sentence_end[line_ends[-1] - 1],
                         label=label if first_of_turn else "",

@@ -72,6 +72,8 @@ def finalize(
     ``offset_ms`` and, with ``audio_ms``, kept inside the recording. ``end_pad_ms`` keeps an
     aligned cue up a little after its speech ends, room allowing (Netflix lets the out-time run
     up to half a second past the audio), so that the text does not vanish with the last sound.
+    A cue in another language than ``rules.language`` gets its language's durations and
+    reading speed (:meth:`SegmentRules.for_text_in`).
 
     Raises:
         AlignmentError: Cues out of order, or a start that leaves no room for a cue.
@@ -81,7 +83,12 @@ def finalize(
     out: list[Cue] = []
     limit = audio_ms + offset_ms if audio_ms is not None else MAX_MS
     cues = _make_room(cues, rules)
+    by_language: dict[str, SegmentRules] = {}
     for k, cue in enumerate(cues):
+        language = lines[k].language
+        if language not in by_language:
+            by_language[language] = rules.for_text_in(language)
+        own = by_language[language]  # a cue in another language is read at its own speed
         start = cue.start_ms + offset_ms
         if out and start < out[-1].end_ms + rules.min_gap_ms:
             raise AlignmentError(
@@ -90,14 +97,14 @@ def finalize(
             )
         next_start = cues[k + 1].start_ms + offset_ms if k + 1 < len(cues) else limit
         room = min(next_start - rules.min_gap_ms, limit) if k + 1 < len(cues) else limit
-        wanted = max(cue.end_ms + offset_ms + end_pad_ms, start + rules.min_duration_ms)
-        reading_end = start + reading_ms(lines[k].shown, rules.max_cps)
+        wanted = max(cue.end_ms + offset_ms + end_pad_ms, start + own.min_duration_ms)
+        reading_end = start + reading_ms(lines[k].shown, own.max_cps)
         if end_pad_ms:
             # Synced to speech: reading time may keep a cue up to READ_OVER_MS past its speech
             # (fast speakers exceed the reading speed; syncing wins over reading time then).
             reading_end = min(reading_end, cue.end_ms + offset_ms + READ_OVER_MS)
         wanted = max(wanted, reading_end)
-        end = min(wanted, room, start + rules.max_duration_ms)
+        end = min(wanted, room, start + own.max_duration_ms)
         if end <= start:
             raise AlignmentError(
                 f"cue {k + 1} ({cue.text[:30]!r}) has no room: it starts at {start} ms and the "

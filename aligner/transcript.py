@@ -27,14 +27,17 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from aligner.errors import TranscriptError
+from aligner.languages import detect, paragraph_language
 from aligner.model import (
     ROLE_CHAIRPERSON,
     ROLE_MEDIA,
     ROLE_SPEAKER,
     UNNAMED_SPEAKER,
+    LanguageSwitch,
     Speaker,
     Transcript,
     Turn,
@@ -372,7 +375,12 @@ def _split_credits(lines: Sequence[str], start: int) -> tuple[tuple[str, ...], i
 
 
 def parse_transcript(
-    text: str, *, source: str | None = None, language: str = "en", encoding: str = "utf-8"
+    text: str,
+    *,
+    source: str | None = None,
+    language: str = "en",
+    encoding: str = "utf-8",
+    paragraph_languages: bool = True,
 ) -> Transcript:
     """Parse transcript text into turns, speakers and metadata.
 
@@ -392,6 +400,8 @@ def parse_transcript(
       times; otherwise the line is text.
     * Every other non-empty line is a paragraph of the current turn. Text before the first speaker
       line (or in a transcript with none) belongs to the unnamed speaker ``""``.
+    * A paragraph clearly in another script than ``language`` gets its own language
+      (:func:`aligner.languages.paragraph_language`), listed in ``language_switches``.
 
     Speakers are listed chairperson(s) first, then the header's speakers in header order, then
     the other turn speakers in order of first appearance with role ``"media"`` (``""`` when the
@@ -400,8 +410,10 @@ def parse_transcript(
     Args:
         text: The transcript text (any line ends).
         source: Where it came from, for error messages and ``Transcript.source``.
-        language: BCP 47 tag given to every turn.
+        language: BCP 47 tag of the document, given to every turn.
         encoding: Recorded in ``Transcript.encoding``.
+        paragraph_languages: Give a paragraph in another script its own language; False keeps
+            ``language`` everywhere.
 
     Raises:
         TranscriptError: Nothing is left to subtitle.
@@ -419,17 +431,29 @@ def parse_transcript(
     speaker_at = _find_speaker_lines(lines, start, end, roster)
 
     turns: list[Turn] = []
+    switches: list[LanguageSwitch] = []
     speaker: str | None = None  # None: no turn open yet
     paragraphs: list[str] = []
+    paragraph_lines: list[int] = []  # 1-based line of each paragraph
     first_line = 0
 
     def close_turn() -> None:
         if speaker is None:
             return
-        if paragraphs:
-            turns.append(Turn(speaker, "\n".join(paragraphs), language, first_line))
-        else:
+        if not paragraphs:
             log.warning("%s: speaker line %r has no text; skipped", source or "<text>", speaker)
+            return
+        languages: tuple[str, ...] = ()
+        if paragraph_languages:
+            judged = [
+                _paragraph_switch(len(turns), p, paragraph_lines[p], paragraph, language, source)
+                for p, paragraph in enumerate(paragraphs)
+            ]
+            if any(judged):
+                switches.extend(switch for switch in judged if switch is not None)
+                languages = tuple(switch.language if switch else language for switch in judged)
+        text = "\n".join(paragraphs)
+        turns.append(Turn(speaker, text, language, first_line, languages))
 
     for index in range(start, end):
         line = lines[index]
@@ -438,7 +462,7 @@ def parse_transcript(
         found = speaker_at.get(index)
         if found is not None:
             close_turn()
-            (speaker, line), paragraphs = found, []
+            (speaker, line), paragraphs, paragraph_lines = found, [], []
             if not line:
                 continue
         elif speaker is None:
@@ -446,6 +470,7 @@ def parse_transcript(
         if not paragraphs:
             first_line = index + 1
         paragraphs.append(line)
+        paragraph_lines.append(index + 1)
     close_turn()
 
     if not turns:
@@ -458,7 +483,20 @@ def parse_transcript(
         source=source,
         language=language,
         encoding=encoding,
+        language_switches=tuple(switches),
     )
+
+
+def _paragraph_switch(
+    turn: int, paragraph: int, line: int, text: str, document: str, source: str | None
+) -> LanguageSwitch | None:
+    """The switch for a paragraph in another language than ``document``, logged; else None."""
+    found = paragraph_language(text, document)
+    if found is None:
+        return None
+    tag, reason = found
+    log.info("%s:%d: paragraph in %s, not %s (%s)", source or "<text>", line, tag, document, reason)
+    return LanguageSwitch(turn, paragraph, line, tag, reason)
 
 
 def _find_speaker_lines(
@@ -531,14 +569,23 @@ def _list_speakers(roster: dict[str, Speaker], turns: Sequence[Turn]) -> tuple[S
     return tuple(ordered)
 
 
-def read_transcript(path: Path, *, encoding: str | None = None, language: str = "en") -> Transcript:
+def read_transcript(
+    path: Path,
+    *,
+    encoding: str | None = None,
+    language: str = "en",
+    paragraph_languages: bool = True,
+) -> Transcript:
     """Read, decode and parse a transcript file; the file is only read.
 
     Args:
         path: The transcript.
         encoding: Python codec name; by default detected as :func:`decode` describes.
-        language: BCP 47 tag of the text, or ``"auto"`` to detect it from the text
-            (:func:`aligner.languages.detect`; the choice and its reason are logged at INFO).
+        language: BCP 47 tag of the document, or ``"auto"`` to detect it from the text
+            (:func:`aligner.languages.detect`; the choice and its reason are logged at INFO
+            and kept in ``Transcript.language_reason``).
+        paragraph_languages: As for :func:`parse_transcript`: a paragraph in another script
+            gets its own language, whether ``language`` was given or detected.
 
     Raises:
         TranscriptError: The file cannot be read, decoded or parsed; the message names the path.
@@ -552,9 +599,15 @@ def read_transcript(path: Path, *, encoding: str | None = None, language: str = 
     text, used = decode(data, path=path, encoding=encoding)
     if used != "utf-8":
         log.info("%s: read as %s", path, used)
+    reason = None
     if language == "auto":
-        from aligner.languages import detect
-
         language, reason = detect(text)
         log.info("%s: language %s (%s)", path, language, reason)
-    return parse_transcript(text, source=str(path), language=language, encoding=used)
+    transcript = parse_transcript(
+        text,
+        source=str(path),
+        language=language,
+        encoding=used,
+        paragraph_languages=paragraph_languages,
+    )
+    return replace(transcript, language_reason=reason)

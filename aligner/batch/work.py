@@ -15,9 +15,12 @@ from pathlib import Path
 
 from aligner.batch.items import Item, Settings
 from aligner.model import Subtitles
+from aligner.segment import SegmentRules
 
-# Bump when the digest's recipe changes, so that every item is redone once.
-DIGEST_VERSION = 1
+# Bump when the digest's recipe changes, or when the same inputs and settings make different
+# outputs within one package version, so that every item is redone once. 2: per-paragraph
+# languages and the JSON's language_reason / language_switches.
+DIGEST_VERSION = 2
 _CHUNK = 1 << 20  # recordings are hashed a MiB at a time, never held in memory
 
 
@@ -94,23 +97,32 @@ def count_review(doc: Subtitles, settings: Settings) -> int:
     the recording), or when it breaks a limit the segmenter or the timing could not meet: too
     many lines, a line wider than ``max_chars`` (the speaker label counts on a turn's first
     line; only a single over-long word can do this), shown for less than the minimum duration,
-    or faster to read than ``max_cps`` (label included, as the timing counts it).
+    or faster to read than ``max_cps`` (label included, as the timing counts it). A cue in
+    another language than the document is held to its language's limits, and widths are
+    counted as its profile says (Chinese: a half-width character counts 0.5).
     """
+    from aligner.languages import width
     from aligner.writers import speaker_label
 
-    rules = settings.rules(doc.language)
+    document = settings.rules(doc.language)
+    by_language: dict[str, SegmentRules] = {}
     count = 0
     previous_turn: int | None = None
     for cue in doc.cues:
+        if cue.language not in by_language:
+            by_language[cue.language] = document.for_text_in(cue.language)
+        rules = by_language[cue.language]
+        counting = rules.profile.counting
         label = ""
         if cue.turn_index != previous_turn:
             label = speaker_label(" ".join(cue.speaker.split()), settings.speaker_labels)
         previous_turn = cue.turn_index
         lines = cue.text.split("\n")
+        widest = max(width(line, counting) for line in [label + lines[0], *lines[1:]])
         count += (
             cue.needs_review
             or len(lines) > rules.max_lines
-            or max([len(label + lines[0]), *map(len, lines[1:])]) > rules.max_chars
+            or widest > rules.max_chars
             or cue.duration_ms < rules.min_duration_ms
             or len(label + cue.text) * 1000 > rules.max_cps * cue.duration_ms
         )

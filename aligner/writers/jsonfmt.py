@@ -45,14 +45,26 @@ def to_data(doc: Subtitles) -> dict[str, Any]:
             cues[-1]["confidence"] = round(cue.confidence, 3)
             cues[-1]["needs_review"] = cue.needs_review
     warn_clamped(clamped, "json")
-    return {
-        "schema": SCHEMA_VERSION,
-        "language": doc.language,
-        "source": doc.source,
-        "date": doc.date,
-        "speakers": [{"name": s.name, "role": s.role, "title": s.title} for s in doc.speakers],
-        "cues": cues,
-    }
+    data: dict[str, Any] = {"schema": SCHEMA_VERSION, "language": doc.language}
+    if doc.language_reason is not None:  # optional: known when detected or given by --lang
+        data["language_reason"] = doc.language_reason
+    if doc.language_switches:  # optional: only when some paragraph is in another language
+        data["language_switches"] = [
+            {
+                "turn": switch.turn_index,
+                "line": switch.source_line,
+                "language": switch.language,
+                "reason": switch.reason,
+            }
+            for switch in doc.language_switches
+        ]
+    data.update(
+        source=doc.source,
+        date=doc.date,
+        speakers=[{"name": s.name, "role": s.role, "title": s.title} for s in doc.speakers],
+        cues=cues,
+    )
+    return data
 
 
 def write(doc: Subtitles, stream: TextIO, options: WriteOptions) -> None:
