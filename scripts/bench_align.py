@@ -72,7 +72,13 @@ CASES: dict[str, list[str]] = {
         *["--applause", "12", "--untranscribed", "4"],
     ],
     "timit": [],
+    # The committed Chinese excerpt's transcript, spoken again with the hard case's troubles.
+    "mandarin-hard": [
+        *["--seed", "5", *HARD, "--applause", "3", "--untranscribed", "1"],
+    ],
 }
+# Synthetic cases made from another transcript than the seed.
+TRANSCRIPTS = {"mandarin-hard": ROOT / "samples" / f"{SAMPLE}.zh-Hans.txt"}
 POLL_S = 0.05
 
 
@@ -135,12 +141,13 @@ def prepare(name: str, cache: Path) -> Case:
         )
     args = CASES[name]
     script = SCRIPTS / "make_sample_audio.py"
-    folder = cache / f"{name}-{_digest(script, SEED_TRANSCRIPT, args)}"
+    source = TRANSCRIPTS.get(name, SEED_TRANSCRIPT)
+    folder = cache / f"{name}-{_digest(script, source, args)}"
     case = Case(name, folder / "transcript.txt", folder / "audio.wav", folder / "truth.json")
     if not case.truth.exists():
         log(f"generating {name} ...")
         folder.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, str(script), "--transcript", str(SEED_TRANSCRIPT), *args]
+        command = [sys.executable, str(script), "--transcript", str(source), *args]
         command += ["-o", str(case.audio), "--write-transcript", str(case.transcript)]
         started = time.perf_counter()
         subprocess.run([*command, "--truth", str(case.truth)], check=True)
