@@ -12,6 +12,7 @@ cell), everything else is two rows, so memory is bounded by the window, not the 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +43,7 @@ def _warp(
     skip_audio: npt.NDArray[np.float64],
     skip_text: float,
     stretch: float,
+    pause: float,
 ) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.float64]]:
     m = text.shape[0]
     n = audio.shape[0]
@@ -51,7 +53,8 @@ def _warp(
     # Column 0 of the rows is "before the first recording frame": text skipped so far.
     previous[0] = 0.0
     for j in range(1, n + 1):
-        previous[j] = previous[j - 1] + skip_audio[0]  # recording skipped before the text
+        # recording skipped before the text
+        previous[j] = previous[j - 1] + (pause if pause >= 0 and blocked[j - 1] else skip_audio[0])
     for i in range(m):
         current[0] = previous[0] + skip_text
         for j in range(1, n + 1):
@@ -62,10 +65,11 @@ def _warp(
             if value < best:
                 best = value
                 move = COMPRESS if cost < skip_text else SKIP_TEXT
-            value = current[j - 1] + min(cost + stretch, skip_audio[i])
+            skip = pause if pause >= 0 and blocked[j - 1] else skip_audio[i]
+            value = current[j - 1] + min(cost + stretch, skip)
             if value < best:
                 best = value
-                move = STRETCH if cost + stretch < skip_audio[i] else SKIP_AUDIO
+                move = STRETCH if cost + stretch < skip else SKIP_AUDIO
             current[j] = best
             back[i, j - 1] = move
         for j in range(n + 1):
@@ -102,6 +106,7 @@ def warp(
     stretch: float = 0.0,
     open_end: bool = True,
     tail: float = 0.0,
+    pause: float | None = None,
 ) -> Path:
     """Best path of ``text`` frames through ``audio`` frames (unit-length feature rows).
 
@@ -118,6 +123,9 @@ def warp(
         tail: With ``open_end``, the cost of each unblocked recording frame left after the
             path's end: 0 makes the rest free; a small cost keeps the text from being matched
             to the first speech at hand while the speech that really says it is left out.
+        pause: The cost of passing over a blocked frame, if not ``skip_audio``: 0 lets the
+            path cross a long stretch of non-speech (or of speech known not to be in the
+            text) as readily as stop before it.
     """
     m, n = len(text), len(audio)
     if blocked is None:
@@ -132,6 +140,7 @@ def warp(
         np.broadcast_to(np.asarray(skip_audio, dtype=np.float64), (m,)).copy(),
         float(skip_text),
         float(stretch),
+        -1.0 if pause is None else float(pause),
     )
     if open_end:
         left = np.concatenate([np.cumsum((~blocked)[::-1])[::-1], [0]])  # unblocked from j on
@@ -180,3 +189,255 @@ def _backtrack(
         if count[k] > 0:
             cost[k] = total[k] / count[k]
     return first, last, cost
+
+
+# ---------------------------------------------------------------------------------------------
+# The guide's warp: slope-limited matches, skips that cost to open
+
+
+_INF = 1e30
+# Moves into the match state (bits 0-2 of a direction byte).
+M_DIAG_M, M_DIAG_H, M_DIAG_V, M_STRETCH, M_COMPRESS, M_PAUSE_M, M_PAUSE_V = 0, 1, 2, 3, 4, 5, 6
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _guide_rows(
+    text: Floats,
+    audio: Floats,
+    blocked: Bools,
+    costs_: tuple[float, float, float, float],
+    lo: int,
+    hi: int,
+    rows: npt.NDArray[np.float64],
+    back: npt.NDArray[np.uint8],
+    keep_back: bool,
+) -> npt.NDArray[np.float64]:
+    """Rows ``lo..hi-1`` of the guide's table from ``rows`` (rows ``lo-2`` and ``lo-1``, each
+    as M, H, V states: shape ``(2, 3, n + 1)``); returns the last two rows the same way."""
+    open_audio, skip_audio, open_text, skip_text = costs_
+    n = audio.shape[0]
+    d = audio.shape[1]
+    before = rows[0].copy()  # row i-2
+    previous = rows[1].copy()  # row i-1
+    current = np.empty((3, n + 1), dtype=np.float64)
+    cost = np.empty(n + 1, dtype=np.float64)
+    cost_up = np.empty(n + 1, dtype=np.float64)  # row i-1's costs, for the compress move
+    cost_up[:] = 2.0
+    if lo > 0:
+        for j in range(1, n + 1):
+            if not blocked[j - 1]:
+                dot = 0.0
+                for k in range(d):
+                    dot += text[lo - 1, k] * audio[j - 1, k]
+                cost_up[j] = 1.0 - dot
+    for i in range(lo, hi):
+        cost[0] = 2.0
+        for j in range(1, n + 1):
+            if blocked[j - 1]:
+                cost[j] = 2.0
+            else:
+                dot = 0.0
+                for k in range(d):
+                    dot += text[i, k] * audio[j - 1, k]
+                cost[j] = 1.0 - dot
+        m_prev, h_prev, v_prev = previous[0], previous[1], previous[2]
+        current[0, 0] = _INF
+        current[1, 0] = _INF
+        current[2, 0] = min(m_prev[0] + open_text, v_prev[0]) + skip_text
+        for j in range(1, n + 1):
+            # text frame i skipped at audio position j
+            v_from_m = m_prev[j] + open_text
+            v_from_h = h_prev[j] + open_text
+            v_from_v = v_prev[j]
+            v = min(v_from_m, v_from_h, v_from_v) + skip_text
+            v_move = (
+                0
+                if v_from_m <= v_from_v and v_from_m <= v_from_h
+                else (1 if v_from_v <= v_from_h else 2)
+            )
+            if blocked[j - 1]:
+                # a pause: carried through in the state it found, at no cost
+                carry_m = current[0, j - 1]
+                carry_v = current[2, j - 1]
+                m = min(carry_m, carry_v)
+                m_move = M_PAUSE_M if carry_m <= carry_v else M_PAUSE_V
+                h = current[1, j - 1]
+                h_move = 1
+            else:
+                c = cost[j]
+                diag_m = m_prev[j - 1]
+                diag_h = h_prev[j - 1]
+                diag_v = v_prev[j - 1]
+                stretch = m_prev[j - 2] + cost[j - 1] if j >= 2 else _INF
+                compress = before[0, j - 1] + cost_up[j] if i >= 1 else _INF
+                m = diag_m
+                m_move = M_DIAG_M
+                if diag_h < m:
+                    m = diag_h
+                    m_move = M_DIAG_H
+                if diag_v < m:
+                    m = diag_v
+                    m_move = M_DIAG_V
+                if stretch < m:
+                    m = stretch
+                    m_move = M_STRETCH
+                if compress < m:
+                    m = compress
+                    m_move = M_COMPRESS
+                m += c
+                # audio frame j skipped after text frame i
+                h_from_m = current[0, j - 1] + open_audio
+                h_from_h = current[1, j - 1]
+                h_from_v = current[2, j - 1] + open_audio
+                h = min(h_from_m, h_from_h, h_from_v) + skip_audio
+                h_move = (
+                    0
+                    if h_from_m <= h_from_h and h_from_m <= h_from_v
+                    else (1 if h_from_h <= h_from_v else 2)
+                )
+            current[0, j] = m
+            current[1, j] = h
+            current[2, j] = v
+            if keep_back:
+                back[i - lo, j - 1] = m_move | (h_move << 3) | (v_move << 5)
+        for j in range(n + 1):
+            cost_up[j] = cost[j]
+        before[:, :] = previous
+        previous[:, :] = current
+    out = np.empty((2, 3, n + 1), dtype=np.float64)
+    out[0] = before
+    out[1] = previous
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _guide_trace(
+    back: npt.NDArray[np.uint8],
+    lo: int,
+    i: int,
+    j: int,
+    state: int,
+    blocked: Bools,
+    first: npt.NDArray[np.int64],
+    last: npt.NDArray[np.int64],
+    skipped: Bools,
+) -> tuple[int, int, int]:
+    """Backtrack from cell ``(i, j)`` in ``state`` (0 M, 1 H, 2 V) while ``i >= lo``."""
+    while i >= lo and j >= 0:
+        code = back[i - lo, j]
+        if state == 0:
+            move = code & 7
+            if move in (M_PAUSE_M, M_PAUSE_V):
+                state = 0 if move == M_PAUSE_M else 2
+                j -= 1
+                continue
+            first[i] = j
+            if last[i] < 0:
+                last[i] = j
+            if move == M_STRETCH:
+                first[i] = j - 1
+                i -= 1
+                j -= 2
+                state = 0
+            elif move == M_COMPRESS:
+                first[i - 1] = j
+                if last[i - 1] < 0:
+                    last[i - 1] = j
+                i -= 2
+                j -= 1
+                state = 0
+            else:
+                state = move  # M_DIAG_M/H/V are 0/1/2
+                i -= 1
+                j -= 1
+        elif state == 1:
+            if not blocked[j]:
+                skipped[j] = True
+            state = (code >> 3) & 3
+            j -= 1
+        else:
+            state = (code >> 5) & 3
+            state = 0 if state == 0 else (2 if state == 1 else 1)
+            i -= 1
+    return i, j, state
+
+
+@dataclass(frozen=True, slots=True)
+class GuidePath:
+    """Where each text frame landed on a whole recording.
+
+    Attributes:
+        first / last: First and last recording frame matched to text frame i, or -1.
+        skipped: Speech frames of the recording the path passed over (no text for them).
+    """
+
+    first: npt.NDArray[np.int64]
+    last: npt.NDArray[np.int64]
+    skipped: Bools
+
+
+def warp_guide(
+    text: Floats,
+    audio: Floats,
+    *,
+    blocked: Bools,
+    open_audio: float,
+    skip_audio: float,
+    open_text: float,
+    skip_text: float,
+    block: int | None = None,
+) -> GuidePath:
+    """Warp a whole text onto a whole recording, robustly and in bounded memory.
+
+    Unlike ``warp``, a text frame matches one or two recording frames and two text frames
+    at most share one (local slopes 1/2 to 2), so a text cannot be smeared over speech that
+    does not say it by picking a cheap frame here and there; and passing over speech costs
+    ``open_audio`` once plus ``skip_audio`` a frame (passing over text likewise), so one long
+    skip over a passage the transcript lacks is cheaper than many short ones that pick frames.
+    Pauses (``blocked`` frames) are free. Both ends are closed. The table of directions is
+    never whole: the forward pass keeps the cost rows at the start of every ``block`` rows,
+    and the backtrack recomputes one block of directions at a time from them, so memory is
+    about ``48 n m / block + n block`` bytes instead of ``n m``, for twice the arithmetic.
+    """
+    m, n = len(text), len(audio)
+    text = np.ascontiguousarray(text, dtype=np.float32)
+    audio = np.ascontiguousarray(audio, dtype=np.float32)
+    blocked = np.ascontiguousarray(blocked, dtype=np.bool_)
+    costs = (float(open_audio), float(skip_audio), float(open_text), float(skip_text))
+    if block is None:  # stored rows and one block of directions weigh about the same
+        block = max(64, math.isqrt(48 * m))
+    start = np.full((2, 3, n + 1), _INF, dtype=np.float64)
+    # row "-1": recording before the first text frame, passed over (pauses free)
+    start[1, 0, 0] = 0.0
+    for j in range(1, n + 1):
+        if blocked[j - 1]:
+            start[1, 0, j] = start[1, 0, j - 1]
+            start[1, 1, j] = start[1, 1, j - 1]
+        else:
+            start[1, 1, j] = min(start[1, 0, j - 1] + open_audio, start[1, 1, j - 1]) + skip_audio
+    starts = list(range(0, m, block))
+    saved: list[npt.NDArray[np.float64]] = []
+    rows = start
+    no_back = np.empty((1, 1), dtype=np.uint8)
+    for lo in starts:
+        saved.append(rows)
+        hi = min(m, lo + block)
+        rows = _guide_rows(text, audio, blocked, costs, lo, hi, rows, no_back, False)
+    first = np.full(m, -1, dtype=np.int64)
+    last = np.full(m, -1, dtype=np.int64)
+    skipped = np.zeros(n, dtype=np.bool_)
+    final = rows[1][:, n]
+    state = int(np.argmin(final))
+    back = np.empty((block, n), dtype=np.uint8)
+    i, j = m - 1, n - 1
+    for lo, saved_rows in zip(reversed(starts), reversed(saved), strict=True):
+        if i < lo:
+            continue
+        if j < 0:
+            break
+        hi = min(m, lo + block)
+        _guide_rows(text, audio, blocked, costs, lo, hi, saved_rows, back, True)
+        i, j, state = _guide_trace(back, lo, i, j, state, blocked, first, last, skipped)
+    if j >= 0:
+        skipped[: j + 1] = ~blocked[: j + 1]  # recording before the first text frame
+    return GuidePath(first, last, skipped)

@@ -19,7 +19,7 @@ N_FILTERS = 40
 N_COEFFS = 13
 LOW_HZ, HIGH_HZ = 133.33, 6855.5
 EMPHASIS = 0.97
-_BLOCK = 6000  # frames per block: a minute of audio, ~12 MB of work space
+_BLOCK = 1500  # frames per block: 15 s of audio, ~10 MB of work space
 
 Floats = npt.NDArray[np.float32]
 

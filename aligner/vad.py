@@ -28,7 +28,7 @@ WINDOW = 512  # samples at 16 kHz: 32 ms, two periods of an 70 Hz voice
 FFT = WINDOW
 RATE = 16_000
 _HOP = RATE * HOP_MS // 1000
-_BLOCK_FRAMES = 3000  # frames analysed at once: 30 s of audio, ~25 MB of FFT work space
+_BLOCK_FRAMES = 1000  # frames analysed at once: 10 s of audio, ~10 MB of FFT work space
 MIN_PITCH_HZ, MAX_PITCH_HZ = 70, 400
 # Thresholds, tuned on espeak-ng speech, TIMIT read speech, white/pink noise bursts (applause)
 # and sine tones; see tests/test_vad.py.

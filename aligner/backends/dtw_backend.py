@@ -6,13 +6,16 @@ and long recordings:
 * The recording is analysed once, in blocks: MFCCs and speech activity (``aligner.vad``).
   Frames that are not speech (silence, applause, tones) are *blocked*: the path may only skip
   them, so they never end up inside a cue.
-* Cues are aligned a window at a time: ~30 s of text plus ~10 s of look-ahead against the
-  stretch of recording where they should be; only the first part is kept, and the next window
-  starts where the kept cues end. Memory depends on the window, not on the recording's length,
-  and errors cannot drift.
+* First a guide (``_Guide``): the whole text warped onto the whole recording in 200 ms steps,
+  with slope limits and skips that cost to open (``aligner.dtw.warp_guide``). It is global, so
+  a long passage of speech the transcript lacks is passed over where it is, and it marks that
+  passage for the next step. Memory: a few cost rows per block of rows, not the whole table.
+* Then cues are aligned a window at a time in 20 ms frames: ~30 s of text plus ~10 s of
+  look-ahead against the stretch of recording the guide gives them (and 2 s either side);
+  only the first part is kept, and the next window starts where the kept cues end.
 * The path may skip recording frames (speech the transcript lacks) and text frames (text the
-  recording lacks) at a fixed cost, so neither is glued onto a neighbouring cue. When a window
-  aligns badly (a long unscripted passage), it is retried over a longer stretch.
+  recording lacks) at a fixed cost, so neither is glued onto a neighbouring cue; pauses and
+  what the guide marked cost nothing to cross.
 * Starts and ends come from the path (cues start on their first matched frame, end on their
   last), then snap to a speech onset or offset of the speech-activity measure close by.
 * Confidence compares how well a cue's text matches its own span with how well it matches the
@@ -34,15 +37,15 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 import numpy.typing as npt
 
-from aligner import features, tts, vad
+from aligner import features, vad
 from aligner.audio import temporary_wav
 from aligner.backends import Progress, ProgressFn
-from aligner.dtw import warp
+from aligner.backends._speech import N_COEFFS
+from aligner.dtw import warp, warp_guide
 from aligner.errors import AlignmentError, BackendUnavailableError
 from aligner.model import Cue, Line
 from aligner.segment import SegmentRules
@@ -52,9 +55,17 @@ log = logging.getLogger(__name__)
 FRAME_MS = 20  # DTW resolution: two 10 ms feature frames
 WINDOW_TEXT_S = 30  # text kept per window
 LOOKAHEAD_S = 10  # text aligned but not kept, so the kept part is not squeezed at the end
-SLACK = 1.4  # recording searched per second of text (speakers are slower than espeak-ng)
-EXTRA_S = 8
-RETRY_EXTRA_S = 150  # a badly aligned window is retried over this much more recording
+# The guide: a coarse warp of the whole text onto the whole recording (``_Guide``).
+COARSE = 10  # 20 ms frames per guide step: 200 ms
+# Passing over speech costs GUIDE_OPEN once and then GUIDE_SKIP a step (0.3 is below what a
+# step of speech that does not say the text costs, about 1.0, and above what a step that says
+# it costs, 0.1-0.3 along a right path); passing over text costs GUIDE_OPEN + GUIDE_SKIP_TEXT.
+GUIDE_OPEN = 3.0
+GUIDE_SKIP = 0.3
+GUIDE_SKIP_TEXT = 0.9
+UNEXPLAINED_S = 2  # speech passed over this long is speech the transcript lacks
+GUIDE_MARGIN_S = 2  # recording searched around the guided span of a window's cues
+GUIDE_EDGE_S = 1  # speech the guide passed over is blocked but for this much at either end
 # Cosine distance above which a recording frame is skipped rather than matched. It depends on
 # how close the speaker's voice is to espeak-ng's, so it is learnt per speaker from the cues
 # kept so far: their typical match cost plus a margin, within bounds.
@@ -64,11 +75,11 @@ SKIP_MIN, SKIP_MAX = 0.45, 0.68
 STRETCH_COST = 0.06  # holding a text frame costs a little more than moving on
 SKIP_TAIL = 0.25  # cost of each speech frame left after a window's path ends
 SKIP_TEXT = 0.9  # cost of leaving a text frame unmatched
-BAD_WINDOW = 0.58  # mean match cost of a window above which it is retried
 REPAIR_BELOW = 0.9  # a cue with less of its matched frames in one run is aligned again
 CHANCE_OFFSET = 3  # cues away whose speech is the baseline for a cue's confidence
 CLUSTER_GAP = 15  # 300 ms of speech skipped inside a cue's matched frames splits it
 TAIL_JUMP = 10  # 200 ms: a jump this long in a cue's last 15 % of frames ends it
+HEAD_SLIVER = 5  # 100 ms: matched speech this short before such a jump in its first 15 % is cut
 SNAP_MS = 80  # a start or end this close to a speech onset or offset moves onto it
 REVIEW_BELOW = 0.5
 # Score (match cost per frame, skips included) at which a cue is as likely right as wrong,
@@ -77,15 +88,10 @@ REVIEW_BELOW = 0.5
 ABSOLUTE_MIDPOINT = 0.58
 # Gap between a cue's match cost and its chance cost at which confidence is 0.5.
 CONFIDENT_GAP = 0.08
-TTS_RATE_WPM = 190
 # A frame stands for the middle of its window: the first matched frame's window starts about
 # 15 ms before the speech it matches.
 START_SHIFT_MS = 15
 SPEECH_PAD_FRAMES = 2  # speech-activity regions widened by this many 10 ms frames
-# MFCCs 1-8 only: the higher ones describe the voice more than what is said, and a synthetic
-# voice must match every speaker (measured: the gap between right and wrong text grows from
-# 0.01 to 0.07 in cosine distance on four espeak-ng voices).
-N_COEFFS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,20 +110,6 @@ class _Placed:
     chance: float = 2.0  # match cost of the same text on other speech of the recording
 
 
-def _speak_all(items: list[tuple[str, str]], out: BinaryIO) -> None:
-    """In the speech process: for each ``(text, language)``, its MFCCs (10 ms frames) as
-    ``rows`` (4 bytes, little-endian) then ``rows * N_COEFFS`` float32 values."""
-    speaker = tts.shared()
-    for text, language in items:
-        samples = speaker.speak(text, language=language, rate_wpm=TTS_RATE_WPM)
-        if len(samples) == 0:
-            samples = np.zeros(features.WINDOW, dtype=np.int16)
-        coeffs = np.ascontiguousarray(features.mfcc(samples)[:, :N_COEFFS], dtype="<f4")
-        out.write(len(coeffs).to_bytes(4, "little"))
-        out.write(coeffs.tobytes())
-        out.flush()
-
-
 class _Synth:
     """The cues' synthesized speech, made in a process of its own, in order, ahead of use.
 
@@ -125,14 +117,14 @@ class _Synth:
     restarting the library does not reset that. A fresh process per recording, fed the cues in
     order, makes the same recording and text give the same cues and confidences whatever else
     ran before (batch workers, Dask). It also runs beside the DTW, on the other core. It is a
-    plain subprocess (``python -m aligner.backends.dtw_backend``), which Dask's daemonic
-    workers may start where multiprocessing may not.
+    plain subprocess (``python -m aligner.backends._speech``, which imports little), which
+    Dask's daemonic workers may start where multiprocessing may not.
     """
 
     def __init__(self, lines: Sequence[Line]) -> None:
         items = [(" ".join(line.lines), line.language) for line in lines]
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "aligner.backends.dtw_backend"],
+            [sys.executable, "-m", "aligner.backends._speech"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -212,15 +204,18 @@ class DtwAligner:
             raise AlignmentError("the dtw aligner needs a recording (--audio)")
         if not lines:
             return []
-        with temporary_wav(audio) as wav:
-            heard = _listen(wav.path, audio)
-            duration_ms = wav.duration_ms
-        placed = self._place_all(lines, heard.frames, heard.blocked, on_progress)
+        # Speech is synthesized in another process while the recording is analysed here.
+        with _Synth(lines) as synth:
+            with temporary_wav(audio) as wav:
+                heard = _listen(wav.path, audio)
+                duration_ms = wav.duration_ms
+            placed = self._place_all(lines, synth, heard.frames, heard.blocked, on_progress)
         return _to_cues(lines, placed, heard.regions, duration_ms, rules)
 
     def _place_all(
         self,
         lines: Sequence[Line],
+        synth: _Synth,
         frames: npt.NDArray[np.float32],
         blocked: npt.NDArray[np.bool_],
         on_progress: ProgressFn | None,
@@ -228,58 +223,49 @@ class DtwAligner:
         total = len(lines)
         per_s = 1000 // FRAME_MS
         placed: list[_Placed] = []
-        # Synthesis runs a window ahead, in a thread, while the DTW (which releases the GIL)
-        # works on the current window: the two cores share the work.
-        with _Synth(lines) as synth:
-            text_mean = _text_mean(synth, len(lines), 6000)
-            spoken: dict[int, _Spoken] = {}
+        text_mean = _text_mean(synth, len(lines), 6000)
+        spoken: dict[int, _Spoken] = {}
 
-            def get(k: int) -> npt.NDArray[np.float32]:
-                if k not in spoken:
-                    frames_k = features.normalise(synth.raw(k), text_mean)
-                    spoken[k] = _Spoken(features.pair_frames(frames_k))
-                return spoken[k].frames
+        def get(k: int) -> npt.NDArray[np.float32]:
+            if k not in spoken:
+                frames_k = features.normalise(synth.raw(k), text_mean)
+                spoken[k] = _Spoken(features.pair_frames(frames_k))
+            return spoken[k].frames
 
-            voices = _Voices()
-            cursor = int(np.argmax(~blocked))  # first speech frame
-            ratio = 1.15
-            k = 0
-            while k < total:
-                keep, look = _window_cues(k, total, get, per_s)
-                texts = [get(c) for c in range(k, look)]
-                text = np.concatenate(texts)
-                skips = np.concatenate(
-                    [
-                        np.full(len(t), voices.skip(lines[c].speaker))
-                        for c, t in zip(range(k, look), texts, strict=True)
-                    ]
-                )
-                need = int(len(text) * ratio * SLACK) + EXTRA_S * per_s
-                result = _warp_window(text, skips, frames, blocked, cursor, need)
-                if result.mean_cost > BAD_WINDOW and cursor < len(frames):
-                    retry = _warp_window(
-                        text, skips, frames, blocked, cursor, need + RETRY_EXTRA_S * per_s
-                    )
-                    if retry.mean_cost < result.mean_cost:
-                        result = retry
-                spans = _spans(result, texts, cursor, blocked[cursor:])
-                kept = spans[: keep - k]
-                placed.extend(kept)
-                for c, p in zip(range(k, keep), kept, strict=True):
-                    if p.start >= 0 and p.share >= REPAIR_BELOW:
-                        voices.learn(lines[c].speaker, p.cost)
-                found = [p for p in kept if p.start >= 0]
-                if found:
-                    said = sum(len(texts[i]) for i, p in enumerate(kept) if p.start >= 0)
-                    heard = found[-1].end - found[0].start
-                    if said > 0 and heard > 0:
-                        ratio = min(2.0, max(0.6, 0.7 * ratio + 0.3 * heard / said))
-                    cursor = max(cursor, found[-1].end)
-                k = keep
-                if on_progress is not None:
-                    on_progress(Progress(k, total))
-            _repair(lines, placed, frames, blocked, get, voices)
-            _chance(lines, placed, frames, blocked, get, voices)
+        texts_all = [get(c) for c in range(total)]
+        guide = _Guide.make(texts_all, frames, blocked)
+        voices = _Voices()
+        cursor = 0
+        k = 0
+        while k < total:
+            keep, look = _window_cues(k, total, get, per_s)
+            texts = texts_all[k:look]
+            text = np.concatenate(texts)
+            skips = np.concatenate(
+                [
+                    np.full(len(t), voices.skip(lines[c].speaker))
+                    for c, t in zip(range(k, look), texts, strict=True)
+                ]
+            )
+            lo, hi = guide.span(k, look)
+            lo = max(lo, cursor)
+            hi = max(hi, lo + 1)
+            result = _warp_span(text, skips, frames[lo:hi], guide.blocked[lo:hi])
+            spans = _spans(result, texts, lo, guide.blocked[lo:hi])
+            kept = spans[: keep - k]
+            placed.extend(kept)
+            for c, p in zip(range(k, keep), kept, strict=True):
+                if p.start >= 0 and p.share >= REPAIR_BELOW:
+                    voices.learn(lines[c].speaker, p.cost)
+            found = [p for p in kept if p.start >= 0]
+            if found:
+                cursor = max(cursor, found[-1].end)
+            k = keep
+            if on_progress is not None:
+                on_progress(Progress(k, total))
+        blocked = guide.blocked
+        _repair(lines, placed, frames, blocked, get, voices)
+        _chance(lines, placed, frames, blocked, get, voices)
         return placed
 
 
@@ -403,45 +389,136 @@ class _Voices:
         return min(SKIP_MAX, max(SKIP_MIN, typical + SKIP_MARGIN))
 
 
-def _warp_window(
+def _warp_span(
     text: npt.NDArray[np.float32],
     skips: npt.NDArray[np.float64],
-    frames: npt.NDArray[np.float32],
+    audio: npt.NDArray[np.float32],
     blocked: npt.NDArray[np.bool_],
-    cursor: int,
-    need: int,
 ) -> _Window:
-    """Warp ``text`` onto the recording from ``cursor`` on, over ``need`` speech frames."""
-    open_frames = np.flatnonzero(~blocked[cursor:])
-    if len(open_frames) == 0:
-        end = len(frames)
-    elif need < len(open_frames):
-        end = cursor + int(open_frames[need]) + 1
-    else:
-        end = len(frames)
-    audio = frames[cursor:end]
-    if len(audio) == 0:
+    """Warp ``text`` onto a stretch of recording that the guide says holds it."""
+    if len(audio) == 0 or bool(blocked.all()):
         m = len(text)
         return _Window(
             np.full(m, -1, dtype=np.int64), np.full(m, -1, dtype=np.int64), np.full(m, 2.0), 2.0
         )
-    # A closed end: every frame of the window is matched or skipped, so matching the text to
-    # the wrong speech early and skipping the rest for free is never cheaper than the truth.
     path = warp(
         text,
         audio,
-        blocked=blocked[cursor:end],
+        blocked=blocked,
         skip_audio=skips,
         skip_text=SKIP_TEXT,
         stretch=STRETCH_COST,
         open_end=True,
         tail=SKIP_TAIL,
+        pause=0.0,
     )
     matched = path.cost[path.cost < 2.0]
     mean_cost = float(matched.mean()) if len(matched) else 2.0
     # text left unmatched counts as a bad match
     mean_cost = mean_cost + float((path.cost >= 2.0).mean())
     return _Window(path.first, path.last, path.cost, mean_cost)
+
+
+def _coarsen(frames: npt.NDArray[np.float32], factor: int) -> npt.NDArray[np.float32]:
+    """Means of each ``factor`` frames (the last group may be shorter), scaled to unit length."""
+    count = -(-len(frames) // factor)
+    padded = np.zeros((count * factor, frames.shape[1]), dtype=np.float32)
+    padded[: len(frames)] = frames
+    sums = padded.reshape(count, factor, -1).sum(axis=1)
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    out: npt.NDArray[np.float32] = (sums / np.maximum(norms, 1e-9)).astype(np.float32)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Guide:
+    """Where each cue roughly is, from one warp of the whole text onto the whole recording.
+
+    Both sides are averaged into ``COARSE``-frame (200 ms) steps and warped with closed ends
+    by ``aligner.dtw.warp_guide`` (slope-limited matches, skips that cost to open, memory
+    bounded by a few cost rows per block of rows). The path is global, so a passage of speech
+    the transcript lacks, however long, is passed over where it is instead of pulling the cues
+    after it onto it, as a window-by-window search would. Speech the path passes over for
+    ``UNEXPLAINED_S`` or more is speech the text lacks: it is blocked for the fine warps.
+
+    Attributes:
+        starts / ends: Each cue's span, in fine (20 ms) frames; -1 if the text was not found.
+        blocked: The fine frames that may only be skipped: non-speech and unexplained speech.
+    """
+
+    starts: npt.NDArray[np.int64]
+    ends: npt.NDArray[np.int64]
+    blocked: npt.NDArray[np.bool_]
+
+    @classmethod
+    def make(
+        cls,
+        texts: Sequence[npt.NDArray[np.float32]],
+        frames: npt.NDArray[np.float32],
+        blocked: npt.NDArray[np.bool_],
+    ) -> _Guide:
+        factor = COARSE
+        offsets = np.concatenate([[0], np.cumsum([len(t) for t in texts])])
+        text = _coarsen(np.concatenate(texts), factor)
+        audio = _coarsen(frames, factor)
+        count = len(audio)
+        padded = np.ones(count * factor, dtype=np.bool_)
+        padded[: len(blocked)] = blocked
+        coarse_blocked = padded.reshape(count, factor).mean(axis=1) > 0.5
+        path = warp_guide(
+            text,
+            audio,
+            blocked=coarse_blocked,
+            open_audio=GUIDE_OPEN,
+            skip_audio=GUIDE_SKIP,
+            open_text=GUIDE_OPEN,
+            skip_text=GUIDE_SKIP_TEXT,
+        )
+        least = UNEXPLAINED_S * 1000 / (FRAME_MS * factor)
+        unexplained = _long_runs(path.skipped, path.skipped | coarse_blocked, least)
+        # The guide's steps are coarse: keep the speech at either end of a passage open.
+        edge = GUIDE_EDGE_S * 1000 // (FRAME_MS * factor)
+        unexplained &= ~(np.convolve(~unexplained, np.ones(2 * edge + 1), "same") > 0)
+        fine_unexplained = np.repeat(unexplained, factor)[: len(blocked)]
+        starts = np.full(len(texts), -1, dtype=np.int64)
+        ends = np.full(len(texts), -1, dtype=np.int64)
+        for c in range(len(texts)):
+            lo = int(offsets[c]) // factor
+            hi = max(lo + 1, -(-int(offsets[c + 1]) // factor))
+            first = path.first[lo:hi]
+            last = path.last[lo:hi]
+            hit = first >= 0
+            if not hit.any():
+                continue
+            starts[c] = int(first[hit][0]) * factor
+            ends[c] = (int(last[hit][-1]) + 1) * factor
+        return cls(starts, ends, blocked | fine_unexplained)
+
+    def span(self, k: int, look: int) -> tuple[int, int]:
+        """Fine frames to search for cues ``k..look-1``: their guided span and a margin."""
+        margin = GUIDE_MARGIN_S * 1000 // FRAME_MS
+        found = [c for c in range(k, look) if self.starts[c] >= 0]
+        before = [c for c in range(k) if self.ends[c] >= 0][-1:]
+        after = [c for c in range(look, len(self.starts)) if self.starts[c] >= 0][:1]
+        if found:
+            lo = int(self.starts[found[0]]) - margin
+            hi = int(self.ends[found[-1]]) + margin
+        else:  # between the neighbours that were found
+            lo = int(self.ends[before[0]]) if before else 0
+            hi = int(self.starts[after[0]]) if after else len(self.blocked)
+        return max(0, lo), min(len(self.blocked), hi)
+
+
+def _long_runs(
+    counted: npt.NDArray[np.bool_], within: npt.NDArray[np.bool_], least: float
+) -> npt.NDArray[np.bool_]:
+    """The runs of ``within`` holding at least ``least`` ``counted`` frames."""
+    out = np.zeros(len(within), dtype=np.bool_)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], within.astype(np.int8), [0]])))
+    for lo, hi in zip(edges[0::2], edges[1::2], strict=True):
+        if counted[lo:hi].sum() >= least:
+            out[lo:hi] = True
+    return out
 
 
 def _spans(
@@ -590,6 +667,16 @@ def _cluster(
             clusters.append([])
         clusters[-1].append(int(row))
     best = max(clusters, key=len)
+    # In the first frames of the text, a sliver of speech before a pause is espeak-ng's
+    # onset left on the end of the speech before (a first word before a comma is longer).
+    head = int(len(first) * 0.15)
+    for at, (previous, row) in enumerate(itertools.pairwise(best)):
+        if row > head:
+            break
+        sliver = last[previous] - first[best[0]] < HEAD_SLIVER
+        if sliver and first[row] - last[previous] - 1 > TAIL_JUMP:
+            best = best[at + 1 :]
+            break
     start = int(first[best].min())
     end = int(last[best].max())
     return start, end, len(best) / len(rows)
@@ -660,7 +747,3 @@ def _to_cues(
         )
         previous_start, previous_end = start, end
     return cues
-
-
-if __name__ == "__main__":  # the speech process of _Synth
-    _speak_all(json.loads(sys.stdin.buffer.read()), sys.stdout.buffer)

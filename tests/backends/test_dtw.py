@@ -117,6 +117,21 @@ def test_speech_the_transcript_lacks_is_not_covered(tmp_path: Path) -> None:
         assert overlap <= 200, (cue, extra)
 
 
+def test_a_passage_longer_than_the_rest_of_the_text_is_passed_over(tmp_path: Path) -> None:
+    """Unscripted speech four times over, far longer than the text after it: a search window
+    by window would match the text after it onto it; the guide passes over it."""
+    script = [*SCRIPT[:3], *[UNSCRIPTED] * 4, *SCRIPT[3:5]]
+    audio, segments = make_clip(tmp_path, script)
+    extra = [s for s in segments if s["speaker"] == "Interpreter"]
+    kept = [s for s in segments if s["speaker"] != "Interpreter"]
+    cues = align(audio, kept)
+    errors = start_errors(cues, kept)
+    assert max(errors) <= 150, errors
+    lo, hi = extra[0]["start_ms"], extra[-1]["end_ms"]
+    for cue in cues:
+        assert min(cue.end_ms, hi) - max(cue.start_ms, lo) <= 200, (cue, lo, hi)
+
+
 def test_applause_is_not_given_to_a_cue(
     clean: tuple[Path, list[dict[str, Any]]], tmp_path: Path
 ) -> None:

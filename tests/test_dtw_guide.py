@@ -1,0 +1,106 @@
+"""Tests for aligner.dtw.warp_guide: the whole-recording warp behind the dtw aligner's guide.
+
+Feature rows are random unit vectors: a "recording" is the text's rows, each held for one or
+two frames, with pauses and passages of unrelated rows put in; so every test knows where each
+text row truly is.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from aligner.dtw import warp_guide
+
+Floats = npt.NDArray[np.float32]
+COSTS = {"open_audio": 3.0, "skip_audio": 0.3, "open_text": 3.0, "skip_text": 0.9}
+
+
+def unit(rows: npt.NDArray[np.float64]) -> Floats:
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def noisy(rows: Floats, rng: np.random.Generator, noise: float = 0.5) -> Floats:
+    return unit(rows + noise * rng.normal(size=rows.shape) / np.sqrt(rows.shape[1]))
+
+
+def spoken(text: Floats, rng: np.random.Generator) -> tuple[Floats, npt.NDArray[np.int64]]:
+    """The text said once, each row held for 1 or 2 frames; where each row starts."""
+    holds = rng.integers(1, 3, size=len(text))
+    where = np.concatenate([[0], np.cumsum(holds)[:-1]])
+    return noisy(np.repeat(text, holds, axis=0), rng), where
+
+
+def test_a_passage_the_text_lacks_is_skipped_not_smeared() -> None:
+    """Unrelated speech four times as long as the text after it: the text after it stays
+    where it is said, and the passage is marked as skipped."""
+    rng = np.random.default_rng(1)
+    text = unit(rng.normal(size=(300, 8)))
+    before, where_before = spoken(text[:150], rng)
+    after, where_after = spoken(text[150:], rng)
+    passage = unit(rng.normal(size=(4 * len(after), 8)))
+    audio = np.concatenate([before, passage, after])
+    blocked = np.zeros(len(audio), dtype=np.bool_)
+    path = warp_guide(text, audio, blocked=blocked, **COSTS)
+
+    truth = np.concatenate([where_before, where_after + len(before) + len(passage)])
+    off = np.abs(path.first - truth)
+    assert np.median(off) <= 1 and np.mean(off <= 2) >= 0.95, off
+    lo, hi = len(before), len(before) + len(passage)
+    assert path.skipped[lo + 2 : hi - 2].all()
+    assert not path.skipped[: lo - 2].any() and not path.skipped[hi + 2 :].any()
+
+
+def test_pauses_are_crossed_free_and_never_matched() -> None:
+    rng = np.random.default_rng(2)
+    text = unit(rng.normal(size=(120, 8)))
+    first, where_first = spoken(text[:60], rng)
+    second, where_second = spoken(text[60:], rng)
+    pause = unit(rng.normal(size=(200, 8)))  # a long pause (its rows are never compared)
+    audio = np.concatenate([first, pause, second])
+    blocked = np.zeros(len(audio), dtype=np.bool_)
+    blocked[len(first) : len(first) + len(pause)] = True
+    path = warp_guide(text, audio, blocked=blocked, **COSTS)
+    truth = np.concatenate([where_first, where_second + len(first) + len(pause)])
+    assert np.mean(np.abs(path.first - truth) <= 1) >= 0.95
+    pairs = zip(path.first, path.last, strict=True)
+    matched = np.concatenate([np.arange(lo, hi + 1) for lo, hi in pairs])
+    assert not blocked[matched].any()
+    assert not path.skipped.any()  # pauses are not speech the text lacks
+
+
+def test_a_text_row_takes_at_most_two_frames() -> None:
+    """Slopes are limited: even over a recording twice too slow, no text row is held over
+    more than two frames (the rest is skipped, not smeared)."""
+    rng = np.random.default_rng(3)
+    text = unit(rng.normal(size=(100, 8)))
+    audio = noisy(np.repeat(text, 4, axis=0), rng)
+    path = warp_guide(text, audio, blocked=np.zeros(len(audio), dtype=np.bool_), **COSTS)
+    spans = path.last - path.first + 1
+    assert (path.first >= 0).all() and spans.max() <= 2, spans
+
+
+def test_text_the_recording_lacks_is_left_unmatched() -> None:
+    rng = np.random.default_rng(4)
+    text = unit(rng.normal(size=(200, 8)))
+    audio, _ = spoken(np.concatenate([text[:80], text[140:]]), rng)
+    path = warp_guide(text, audio, blocked=np.zeros(len(audio), dtype=np.bool_), **COSTS)
+    missing = path.first[85:135]
+    assert (missing < 0).mean() >= 0.9, missing
+    assert (path.first[:75] >= 0).all() and (path.first[145:] >= 0).all()
+
+
+@pytest.mark.parametrize("block", [1, 7, 64, None])
+def test_the_block_size_does_not_change_the_path(block: int | None) -> None:
+    """Directions are recomputed a block of rows at a time: any block gives the same path."""
+    rng = np.random.default_rng(5)
+    text = unit(rng.normal(size=(90, 8)))
+    audio = np.concatenate([spoken(text[:40], rng)[0], unit(rng.normal(size=(60, 8)))])
+    audio = np.concatenate([audio, spoken(text[40:], rng)[0]])
+    blocked = np.zeros(len(audio), dtype=np.bool_)
+    blocked[10:14] = True
+    whole = warp_guide(text, audio, blocked=blocked, block=len(text), **COSTS)
+    path = warp_guide(text, audio, blocked=blocked, block=block, **COSTS)
+    assert (path.first == whole.first).all() and (path.last == whole.last).all()
+    assert (path.skipped == whole.skipped).all()
