@@ -11,14 +11,22 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from aligner.dtw import warp_guide
+from aligner.dtw import GuidePath, warp_guide
 
 Floats = npt.NDArray[np.float32]
-COSTS = {"open_audio": 3.0, "skip_audio": 0.3, "open_text": 3.0, "skip_text": 0.9}
+
+
+def guide(text: Floats, audio: Floats, blocked: npt.NDArray[np.bool_], **kw: int) -> GuidePath:
+    """``warp_guide`` with the dtw aligner's costs."""
+    return warp_guide(
+        text, audio, blocked=blocked, open_audio=3.0, skip_audio=0.3, open_text=3.0,
+        skip_text=0.9, **kw,
+    )  # fmt: skip
 
 
 def unit(rows: npt.NDArray[np.float64]) -> Floats:
-    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+    out: Floats = (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+    return out
 
 
 def noisy(rows: Floats, rng: np.random.Generator, noise: float = 0.5) -> Floats:
@@ -42,7 +50,7 @@ def test_a_passage_the_text_lacks_is_skipped_not_smeared() -> None:
     passage = unit(rng.normal(size=(4 * len(after), 8)))
     audio = np.concatenate([before, passage, after])
     blocked = np.zeros(len(audio), dtype=np.bool_)
-    path = warp_guide(text, audio, blocked=blocked, **COSTS)
+    path = guide(text, audio, blocked)
 
     truth = np.concatenate([where_before, where_after + len(before) + len(passage)])
     off = np.abs(path.first - truth)
@@ -61,7 +69,7 @@ def test_pauses_are_crossed_free_and_never_matched() -> None:
     audio = np.concatenate([first, pause, second])
     blocked = np.zeros(len(audio), dtype=np.bool_)
     blocked[len(first) : len(first) + len(pause)] = True
-    path = warp_guide(text, audio, blocked=blocked, **COSTS)
+    path = guide(text, audio, blocked)
     truth = np.concatenate([where_first, where_second + len(first) + len(pause)])
     assert np.mean(np.abs(path.first - truth) <= 1) >= 0.95
     pairs = zip(path.first, path.last, strict=True)
@@ -76,7 +84,7 @@ def test_a_text_row_takes_at_most_two_frames() -> None:
     rng = np.random.default_rng(3)
     text = unit(rng.normal(size=(100, 8)))
     audio = noisy(np.repeat(text, 4, axis=0), rng)
-    path = warp_guide(text, audio, blocked=np.zeros(len(audio), dtype=np.bool_), **COSTS)
+    path = guide(text, audio, np.zeros(len(audio), dtype=np.bool_))
     spans = path.last - path.first + 1
     assert (path.first >= 0).all() and spans.max() <= 2, spans
 
@@ -85,7 +93,7 @@ def test_text_the_recording_lacks_is_left_unmatched() -> None:
     rng = np.random.default_rng(4)
     text = unit(rng.normal(size=(200, 8)))
     audio, _ = spoken(np.concatenate([text[:80], text[140:]]), rng)
-    path = warp_guide(text, audio, blocked=np.zeros(len(audio), dtype=np.bool_), **COSTS)
+    path = guide(text, audio, np.zeros(len(audio), dtype=np.bool_))
     missing = path.first[85:135]
     assert (missing < 0).mean() >= 0.9, missing
     assert (path.first[:75] >= 0).all() and (path.first[145:] >= 0).all()
@@ -100,7 +108,10 @@ def test_the_block_size_does_not_change_the_path(block: int | None) -> None:
     audio = np.concatenate([audio, spoken(text[40:], rng)[0]])
     blocked = np.zeros(len(audio), dtype=np.bool_)
     blocked[10:14] = True
-    whole = warp_guide(text, audio, blocked=blocked, block=len(text), **COSTS)
-    path = warp_guide(text, audio, blocked=blocked, block=block, **COSTS)
+    whole = guide(text, audio, blocked, block=len(text))
+    path = warp_guide(
+        text, audio, blocked=blocked, open_audio=3.0, skip_audio=0.3, open_text=3.0,
+        skip_text=0.9, block=block,
+    )  # fmt: skip
     assert (path.first == whole.first).all() and (path.last == whole.last).all()
     assert (path.skipped == whole.skipped).all()
