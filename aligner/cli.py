@@ -209,6 +209,12 @@ def _summarise(doc: Subtitles) -> None:
         where = ", ".join(f"#{i} at {format_ms(c.start_ms, decimal='.')}" for i, c in worst)
         line += f" (lowest: {where})"
     click.echo(f"aligner: {line}", err=True)
+    if doc.cues and len(review) * 2 > len(doc.cues):
+        click.echo(
+            f"aligner: warning: {len(review)} of {len(doc.cues)} cues are not found in the "
+            "recording; is it the right recording, in the transcript's language, and whole?",
+            err=True,
+        )
 
 
 @click.group(
@@ -250,7 +256,7 @@ def main() -> None:
     "backend",
     type=click.Choice(sorted(BACKENDS)),
     default=None,
-    help="Timing backend. Default: aeneas with --audio, estimate without.",
+    help="Timing backend. Default: dtw (our own forced aligner) with --audio, estimate without.",
 )
 @subtitle_options
 @click.option("-v", "--verbose", count=True, help="Say more on standard error (-vv: debug).")

@@ -204,3 +204,40 @@ def test_same_input_same_cues(clean: tuple[Path, list[dict[str, Any]]]) -> None:
     first = align(audio, segments)
     align(audio, [{**s, "text": s["text"][::-1]} for s in segments])  # say other things
     assert align(audio, segments) == first
+
+
+def test_recording_far_shorter_than_the_text_is_flagged(
+    clean: tuple[Path, list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    """The recording says only the first two sentences: the cues it lacks are flagged, none
+    of them is confidently placed."""
+    audio, segments = make_clip(tmp_path, SCRIPT[:2])
+    lines = as_lines([{"speaker": who, "text": text} for who, text in SCRIPT])
+    cues = DtwAligner().align(lines, audio, rules=RULES)
+    assert abs(cues[0].start_ms - segments[0]["start_ms"]) <= 100
+    assert all(c.needs_review and (c.confidence or 0) < 0.5 for c in cues[2:]), cues
+
+
+def test_recording_in_another_language_is_flagged(tmp_path: Path) -> None:
+    """English cues on a Mandarin recording: the cues are flagged, and the command says the
+    recording does not match."""
+    chinese = [
+        ("寿小丽", "女士们、先生们，下午好。欢迎出席国务院新闻办公室新闻发布会。"),
+        ("李晓军", "国家人权行动计划是中国制定实施的第三期人权行动计划。"),
+    ]
+    audio, _ = make_clip(tmp_path, chinese)
+    lines = as_lines([{"speaker": who, "text": text} for who, text in SCRIPT[:4]])
+    cues = DtwAligner().align(lines, audio, rules=RULES)
+    # With four cues the chance baseline is thin: one may still pass.
+    assert sum(c.needs_review and (c.confidence or 0) < 0.5 for c in cues) >= 3, cues
+    transcript = tmp_path / "english.txt"
+    transcript.write_text("".join(f"{w}: {t}\n" for w, t in SCRIPT[:4]), "utf-8")
+    out = tmp_path / "out.json"
+    command = [sys.executable, "-m", "aligner", "make", str(transcript), "--audio", str(audio)]
+    done = subprocess.run(
+        [*command, "-o", str(out)], capture_output=True, text=True, check=False, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr
+    assert "cues are not found in the recording" in done.stderr, done.stderr
+    cues_json = json.loads(out.read_text("utf-8"))["cues"]
+    assert sum(c["needs_review"] for c in cues_json) >= 3
