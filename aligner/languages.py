@@ -31,8 +31,9 @@ CJK_SENTENCE_END = "。！？；…!?"
 CJK_CLAUSE_END = "，、：,:"
 
 # Explicit bidirectional formatting characters: marks, embeddings, overrides, isolates. Text
-# is kept in logical order and players run the Unicode bidi algorithm per line, so these are
-# not needed; one left at a line edge after a break would act on nothing ("stray").
+# is kept in logical order and players run the Unicode bidi algorithm, so the transcript's are
+# removed: one left at a line edge after a break would act on nothing ("stray"). The writers add
+# U+200F where a line needs it (aligner.writers._text.mark_rtl_lines).
 BIDI_CONTROLS = "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
 
@@ -65,7 +66,8 @@ class Profile:
         nbsp_before: Punctuation that takes a non-breaking space before it (French ``: ; ! ?``
             and ``»``), and so is never separated from its word.
         nbsp_after: Punctuation that takes a non-breaking space after it (French ``«``).
-        rtl: Written right to left (kept in logical order; no direction marks are added).
+        rtl: Written right to left (kept in logical order; the SRT and WebVTT writers start a
+            line that would be drawn left to right with U+200F).
         source: Where the numbers come from.
     """
 

@@ -91,6 +91,91 @@ def test_language_profile_changes_the_limits() -> None:
     assert [f.code for f in zh.findings] == ["line-too-long"]
 
 
+def test_chinese_lines_are_measured_in_full_width_units() -> None:
+    # 17 characters, but the label's colon and space are half-width: 16 full-width units
+    text = "1\n00:00:00,000 --> 00:00:05,000\n李晓军: 女士们、先生们，下午好！\n"
+    assert check_parsed(parse_text(text, "srt"), "x.srt", rules_for("zh")).findings == ()
+    wide = text.replace("好！", "好！谢谢")  # 18 units
+    (finding,) = check_parsed(parse_text(wide, "srt"), "x.srt", rules_for("zh")).findings
+    assert (finding.code, finding.message) == (
+        "line-too-long",
+        "18 full-width characters, more than 16",
+    )
+
+
+def test_a_right_to_left_mark_is_not_flagged_and_counts_nothing() -> None:
+    rlm = "\u200f"
+    line = "CGTN: " + "مساء الخير " * 2 + "وشكرا جزيلا لك"
+    assert len(line) == 42
+    # 48 characters in 2.4 s: 20 a second, the limit, when the two marks count nothing
+    text = f"1\n00:00:00,000 --> 00:00:02,400\n{rlm}{line}\n{rlm}2026.\n"
+    for fmt in ("srt", "vtt"):
+        body = text if fmt == "srt" else "WEBVTT\n\n" + text.replace(",", ".")
+        report = check_parsed(parse_text(body, fmt), f"x.{fmt}", rules_for("ar"))
+        assert [(f.code, f.message) for f in report.findings] == [
+            ("line-balance", "unbalanced lines (42 and 5 characters)")
+        ]
+    # one more character is one too many
+    longer = text.replace("لك", "لكم")
+    report = check_parsed(parse_text(longer, "srt"), "x.srt", rules_for("ar"))
+    assert [(f.code, f.message) for f in report.findings][:2] == [
+        ("reading-speed", "20.4 characters/s, more than 20 (needs 2450 ms, has 2400)"),
+        ("line-too-long", "43 characters, more than 42"),
+    ]
+
+
+VTT_MIXED = """WEBVTT
+
+1
+00:00:00.000 --> 00:00:06.000
+<v Li>Li: <lang {tag}>{text}</lang>
+"""
+
+
+@pytest.mark.parametrize(
+    ("document", "tag", "text"),
+    [
+        # an English cue in a Chinese file: 42 characters a line and 17 a second, not 16 and 9
+        ("zh-Hans", "en", "The plan was carried out in full, and\nthe targets were met on time."),
+        # a Chinese cue in an English file: 16 units a line (two lines of 12 do not fit on one)
+        ("en", "zh-Hans", "国家人权行动计划的实施取得\n了显著成效人民的生存权"),
+    ],
+)
+def test_a_cue_is_held_to_its_lang_spans_limits(document: str, tag: str, text: str) -> None:
+    own = VTT_MIXED.format(tag=tag, text=text)
+    report = check_parsed(parse_text(own, "vtt"), "x.vtt", rules_for(document))
+    assert report.findings == (), report.lines()
+    # the same cue without its span is judged by the file's language
+    plain = own.replace(f"<lang {tag}>", "").replace("</lang>", "")
+    report = check_parsed(parse_text(plain, "vtt"), "x.vtt", rules_for(document))
+    codes = {f.code for f in report.findings}
+    assert codes & {"line-too-long", "reading-speed", "could-be-one-line"}, report.lines()
+    # a span around part of the text does not make the cue that language's
+    part = own.replace(f"<lang {tag}>", "").replace("</lang>", f"<lang {tag}>.</lang>")
+    report = check_parsed(parse_text(part, "vtt"), "x.vtt", rules_for(document))
+    assert {f.code for f in report.findings} == codes
+
+
+def test_a_cue_in_another_language_names_it() -> None:
+    text = VTT_MIXED.format(tag="zh-Hans", text="国家人权行动计划的实施取得了显著成效人民的生存权")
+    (finding,) = check_parsed(parse_text(text, "vtt"), "x.vtt", rules_for("en")).findings
+    assert finding.message == "26 full-width characters, more than 16 for zh-Hans"  # "Li: " 2
+
+
+def test_fix_breaks_chinese_by_chinese_rules() -> None:
+    line = "国家人权行动计划的实施取得了显著成效，人民的生存权得到了保障。"
+    text = f"1\n00:00:00,000 --> 00:00:06,000\n{line}\n"
+    parsed = parse_text(text, "srt")
+    assert {f.code for f in check_parsed(parsed, "x.srt", rules_for("zh")).findings} == {
+        "line-too-long"
+    }
+    fixed = fix_parsed(parsed, rules_for("zh"))
+    assert fixed.changes == ["cue 1: lines broken again"]
+    after = check_parsed(parse_text(fixed.text, "srt"), "x.srt", rules_for("zh"))
+    assert after.findings == (), after.lines()
+    assert "".join(fixed.text.split("\n")[2:]) == line  # broken between words, no space added
+
+
 def test_cli_text_report_and_exit_status() -> None:
     runner = CliRunner()
     bad = runner.invoke(main, ["check", str(DATA / "srt_overlap.srt")])

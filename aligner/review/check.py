@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from aligner.languages import width
 from aligner.review.parse import (
     ERROR,
     INFO,
@@ -17,7 +18,14 @@ from aligner.review.parse import (
     ParsedFile,
     parse_file,
 )
-from aligner.review.text import split_label, srt_problems, visible_lines, vtt_problems
+from aligner.review.text import (
+    cue_language,
+    printed,
+    split_label,
+    srt_problems,
+    visible_lines,
+    vtt_problems,
+)
 from aligner.segment import AFTER_PREP, BAN, IN_NAME, SegmentRules, break_badness
 
 # Characters per line and reading speed by language (shared/notes/subtitle-norms.md §0-§1:
@@ -62,6 +70,53 @@ def rules_for(
         max_lines=max_lines or 2,
         language=language,
     )
+
+
+def _profile_key(language: str) -> str:
+    return language.split("-")[0].lower()
+
+
+def rules_in(rules: SegmentRules, language: str) -> SegmentRules:
+    """The limits for a cue in ``language`` in a file checked with ``rules``.
+
+    The same rules for the file's language; otherwise ``language``'s characters per line and
+    reading speed (``PROFILES``). A limit set away from the file language's value carries over
+    only where both languages agree on it (``--max-chars 37`` from English to French, not to
+    Chinese, where 37 full-width characters mean something else); lines per cue, durations and
+    gaps carry over as they are (as :meth:`SegmentRules.for_text_in` does for the segmenter).
+
+    Example:
+        >>> en = rules_for("en", max_chars=37)
+        >>> zh = rules_in(en, "zh-Hans")
+        >>> zh.language, zh.max_chars, zh.max_cps, rules_in(en, "fr").max_chars
+        ('zh-Hans', 16, 9.0, 37)
+    """
+    if _profile_key(language) == _profile_key(rules.language):
+        return rules
+    my_chars, my_cps = PROFILES.get(_profile_key(rules.language), PROFILES["en"])
+    chars, cps = PROFILES.get(_profile_key(language), PROFILES["en"])
+    if rules.max_chars != my_chars and my_chars == chars:
+        chars = rules.max_chars
+    if rules.max_cps != my_cps and my_cps == cps:
+        cps = rules.max_cps
+    return replace(rules, language=language, max_chars=chars, max_cps=cps)
+
+
+def display_width(text: str, rules: SegmentRules) -> float:
+    """How wide ``text`` counts against ``rules.max_chars``.
+
+    Characters, or for Chinese and Japanese full-width units (a half-width letter, digit or
+    space counts 0.5: Netflix, as the segmenter counts). Invisible format characters (the
+    RIGHT-TO-LEFT MARK our writers put before some right-to-left lines, WORD JOINER) count 0.
+
+    Example:
+        >>> display_width("\u200fCGTN: مساء", rules_for("ar"))
+        10
+        >>> display_width("李晓军: 你好", rules_for("zh"))
+        6.0
+    """
+    shown = printed(text)
+    return width(shown, "cjk") if rules.profile.cjk else len(shown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,13 +173,30 @@ class Report:
         return out
 
 
-def check_parsed(parsed: ParsedFile, path: str, rules: SegmentRules) -> Report:
-    """Run every rule on ``parsed``; findings sorted by line."""
-    findings = list(parsed.findings)
+def cue_rules(parsed: ParsedFile, rules: SegmentRules) -> list[SegmentRules]:
+    """The limits for each cue of ``parsed``: its WebVTT ``<lang>`` span's, else ``rules``."""
+    by_language: dict[str, SegmentRules] = {}
+    out = []
     for cue in parsed.cues:
+        language = cue_language(cue.lines, parsed.fmt, rules.language)
+        if language not in by_language:
+            by_language[language] = rules_in(rules, language)
+        out.append(by_language[language])
+    return out
+
+
+def check_parsed(parsed: ParsedFile, path: str, rules: SegmentRules) -> Report:
+    """Run every rule on ``parsed``; findings sorted by line.
+
+    ``rules`` are the file's; a cue whose text is in a WebVTT ``<lang>`` span of another
+    language is held to that language's limits (:func:`rules_in`).
+    """
+    findings = list(parsed.findings)
+    own = cue_rules(parsed, rules)
+    for cue, cue_limits in zip(parsed.cues, own, strict=True):
         findings.extend(_markup(cue, parsed.fmt))
-        findings.extend(_text_rules(cue, parsed.fmt, rules))
-    findings.extend(_timing_rules(parsed.cues, rules))
+        findings.extend(_text_rules(cue, parsed.fmt, cue_limits, rules.language))
+    findings.extend(_timing_rules(parsed.cues, rules, own))
     if parsed.fmt == "vtt":
         findings.extend(_vtt_ids(parsed.cues))
     findings.sort(key=lambda f: (f.line or 0, SEVERITIES.index(f.severity)))
@@ -167,21 +239,27 @@ def _markup(cue: ParsedCue, fmt: str) -> list[Finding]:
     return out
 
 
-def _text_rules(cue: ParsedCue, fmt: str, rules: SegmentRules) -> list[Finding]:
+def _text_rules(cue: ParsedCue, fmt: str, rules: SegmentRules, document: str) -> list[Finding]:
+    """Line length, line count, reading speed, balance and breaks of one cue, by ``rules``: its
+    own language's (``document`` is the file's, named in messages when the cue's differs)."""
     if not cue.lines:
         return []
     lines = visible_lines(cue.lines, fmt)
     first = cue.first_text_line
+    unit = "full-width characters" if rules.profile.cjk else "characters"
+    # which limits: said when they are not the file's
+    own = f" for {rules.language}" if rules.language != document else ""
     out = []
-    for k, line in enumerate(lines):
-        if len(line) > rules.max_chars:
+    widths = [display_width(line, rules) for line in lines]
+    for k, line_width in enumerate(widths):
+        if line_width > rules.max_chars:
             out.append(
                 Finding(
                     "line-too-long",
                     WARNING,
                     cue.number,
                     first + k,
-                    f"{len(line)} characters, more than {rules.max_chars}",
+                    f"{line_width:g} {unit}, more than {rules.max_chars}{own}",
                 )
             )
     if len(lines) > rules.max_lines:
@@ -197,7 +275,9 @@ def _text_rules(cue: ParsedCue, fmt: str, rules: SegmentRules) -> list[Finding]:
     if cue.timed:
         assert cue.start_ms is not None and cue.end_ms is not None
         duration = cue.end_ms - cue.start_ms
-        chars = len("\n".join(lines))  # a line break counts as a space, as in aligner.timing
+        # every character counts 1, a line break as a space, as in aligner.timing; invisible
+        # format characters (U+200F) not at all
+        chars = len(printed("\n".join(lines)))
         if duration > 0 and chars * 1000 > rules.max_cps * duration:
             cps = chars * 1000 / duration
             need = math.ceil(chars * 1000 / rules.max_cps)
@@ -207,20 +287,22 @@ def _text_rules(cue: ParsedCue, fmt: str, rules: SegmentRules) -> list[Finding]:
                     WARNING,
                     cue.number,
                     cue.timing_line,
-                    f"{cps:.1f} characters/s, more than {rules.max_cps:g} "
+                    f"{cps:.1f} characters/s, more than {rules.max_cps:g}{own} "
                     f"(needs {need} ms, has {duration})",
                 )
             )
     if len(lines) == 2 and all(lines):
-        top, bottom = len(lines[0]), len(lines[1])
-        if top + 1 + bottom <= rules.max_chars:
+        top, bottom = widths
+        # joined, Latin text needs a space between the lines; Chinese and Japanese do not
+        joined = top + bottom + (0 if rules.profile.cjk else 1)
+        if joined <= rules.max_chars:
             out.append(
                 Finding(
                     "could-be-one-line",
                     INFO,
                     cue.number,
                     first,
-                    f"fits on one line ({top + 1 + bottom} characters)",
+                    f"fits on one line ({joined:g} {unit})",
                 )
             )
         elif min(top, bottom) < BALANCE_RATIO * max(top, bottom):
@@ -230,11 +312,11 @@ def _text_rules(cue: ParsedCue, fmt: str, rules: SegmentRules) -> list[Finding]:
                     INFO,
                     cue.number,
                     first,
-                    f"unbalanced lines ({top} and {bottom} characters)",
+                    f"unbalanced lines ({top:g} and {bottom:g} {unit})",
                 )
             )
-    if rules.language.split("-")[0].lower() not in _NO_SPACE_LANGUAGES:
-        out.extend(_breaks(cue, lines))
+    if _profile_key(rules.language) not in _NO_SPACE_LANGUAGES:
+        out.extend(_breaks(cue, [printed(line) for line in lines]))
     return out
 
 
@@ -274,10 +356,13 @@ def _breaks(cue: ParsedCue, lines: list[str]) -> list[Finding]:
     return out
 
 
-def _timing_rules(cues: Sequence[ParsedCue], rules: SegmentRules) -> list[Finding]:
+def _timing_rules(
+    cues: Sequence[ParsedCue], rules: SegmentRules, own: Sequence[SegmentRules]
+) -> list[Finding]:
+    """Order, overlaps and gaps by the file's ``rules``; durations by each cue's ``own``."""
     out = []
     previous: ParsedCue | None = None
-    for cue in cues:
+    for cue, limits in zip(cues, own, strict=True):
         if not cue.timed:
             continue
         assert cue.start_ms is not None and cue.end_ms is not None
@@ -294,24 +379,24 @@ def _timing_rules(cues: Sequence[ParsedCue], rules: SegmentRules) -> list[Findin
             )
             continue  # its duration and neighbours mean nothing
         duration = end - start
-        if duration < rules.min_duration_ms:
+        if duration < limits.min_duration_ms:
             out.append(
                 Finding(
                     "too-short",
                     WARNING,
                     cue.number,
                     cue.timing_line,
-                    f"shown {duration} ms, less than {rules.min_duration_ms}",
+                    f"shown {duration} ms, less than {limits.min_duration_ms}",
                 )
             )
-        elif duration > rules.max_duration_ms:
+        elif duration > limits.max_duration_ms:
             out.append(
                 Finding(
                     "too-long",
                     WARNING,
                     cue.number,
                     cue.timing_line,
-                    f"shown {duration} ms, more than {rules.max_duration_ms}",
+                    f"shown {duration} ms, more than {limits.max_duration_ms}",
                 )
             )
         if previous is not None:

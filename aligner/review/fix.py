@@ -19,10 +19,12 @@ from pathlib import Path
 
 from aligner.errors import OutputError
 from aligner.model import Turn
+from aligner.review.check import cue_rules, display_width
 from aligner.review.parse import ParsedFile
-from aligner.review.text import split_label, visible_lines, voice_of
+from aligner.review.text import printed, split_label, visible_lines, voice_of
 from aligner.segment import SegmentRules, segment
 from aligner.timecode import MAX_MS, format_ms
+from aligner.writers._text import mark_rtl_lines
 from aligner.writers.vtt import annotation, escape_text
 
 _SIMPLE_VTT = re.compile(r"^(?:<v(?:\.[^\s.<>]+)*[ \t][^<>]+>)?[^<>]*(?:</v>)?$")
@@ -48,8 +50,13 @@ class FixResult:
 
 
 def fix_parsed(parsed: ParsedFile, rules: SegmentRules) -> FixResult:
-    """Apply the safe repairs to ``parsed`` and return the file's new text."""
+    """Apply the safe repairs to ``parsed`` and return the file's new text.
+
+    Lines are measured and broken by each cue's own language's limits, as ``check`` judges
+    them (a WebVTT ``<lang>`` span's, else ``rules``).
+    """
     changes: list[str] = []
+    own = dict(zip((cue.number for cue in parsed.cues), cue_rules(parsed, rules), strict=True))
     items: list[_Item] = []
     for cue in parsed.cues:
         if not cue.timed or not cue.lines:
@@ -67,7 +74,7 @@ def fix_parsed(parsed: ParsedFile, rules: SegmentRules) -> FixResult:
         changes.append("cues sorted by start time")
     items = []
     for item in ordered:
-        items.extend(_rebreak(item, parsed.fmt, rules, changes))
+        items.extend(_rebreak(item, parsed.fmt, own[item.number], changes))
     _space(items, rules, changes)
     _lengthen(items, rules, changes)
     if any(f.code in _REWRITTEN for f in parsed.findings):
@@ -78,22 +85,25 @@ def fix_parsed(parsed: ParsedFile, rules: SegmentRules) -> FixResult:
 def _rebreak(item: _Item, fmt: str, rules: SegmentRules, changes: list[str]) -> list[_Item]:
     """``item`` with its lines broken again if one is too long or there are too many."""
     shown = visible_lines(item.lines, fmt)
-    if all(len(line) <= rules.max_chars for line in shown) and len(shown) <= rules.max_lines:
+    fits = all(display_width(line, rules) <= rules.max_chars for line in shown)
+    if fits and len(shown) <= rules.max_lines:
         return [item]
     simple = all(_SIMPLE_VTT.match(line) for line in item.lines) if fmt == "vtt" else True
     if not simple or (fmt == "srt" and any("<" in line for line in item.lines)):
         changes.append(f"cue {item.number}: lines too long, but it has markup: not re-broken")
         return [item]
     voice = voice_of(item.lines) if fmt == "vtt" else None
-    words = " ".join(shown)
+    words = " ".join(printed(line) for line in shown)  # right-to-left marks are put back below
     label = ""
     if (found := split_label(words)) is not None:
         label = words[: len(words) - len(found[1])]
         words = found[1]
-    pieces = segment([Turn(voice or "", words)], rules, label_for=lambda _: label)
+    pieces = segment([Turn(voice or "", words, rules.language)], rules, label_for=lambda _: label)
     texts = [p.text.split("\n") for p in pieces]
     texts[0][0] = label + texts[0][0]
-    spans = _share(item.start_ms, item.end_ms, [len(" ".join(t)) for t in texts], rules.min_gap_ms)
+    weights = [len(" ".join(t)) for t in texts]
+    texts = [mark_rtl_lines(t, rules.language) for t in texts]
+    spans = _share(item.start_ms, item.end_ms, weights, rules.min_gap_ms)
     out = []
     for k, (lines, (start, end)) in enumerate(zip(texts, spans, strict=True)):
         if fmt == "vtt":

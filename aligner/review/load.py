@@ -10,9 +10,10 @@ from pathlib import Path
 from aligner.errors import AlignerError
 from aligner.model import Cue, Subtitles
 from aligner.review.parse import ERROR, parse_file
-from aligner.review.text import split_label, visible_lines, voice_of
+from aligner.review.text import cue_language, split_label, visible_lines, voice_of
 from aligner.timecode import format_ms
 from aligner.writers import WriteOptions
+from aligner.writers._text import mark_rtl_lines
 from aligner.writers.vtt import annotation, escape_text
 
 
@@ -33,6 +34,8 @@ class ReviewCue:
         lines: The display lines after the label.
         confidence: The aligner's confidence 0-1, when the input has it.
         needs_review: The aligner's flag, when the input has it.
+        language: The cue's language (our JSON's ``language``, a WebVTT ``<lang>`` span), or
+            None when the input does not say: the document's.
     """
 
     index: int
@@ -43,6 +46,7 @@ class ReviewCue:
     lines: tuple[str, ...]
     confidence: float | None = None
     needs_review: bool | None = None
+    language: str | None = None
 
     @property
     def shown(self) -> str:
@@ -62,6 +66,10 @@ class ReviewDoc:
     @property
     def flagged(self) -> int:
         return sum(1 for c in self.cues if c.needs_review)
+
+    def language_of(self, cue: ReviewCue) -> str:
+        """The language of ``cue``: its own, else the document's."""
+        return cue.language or self.language
 
 
 def load_subtitles(path: Path) -> ReviewDoc:
@@ -86,7 +94,8 @@ def load_subtitles(path: Path) -> ReviewDoc:
 def _from_json(path: Path) -> ReviewDoc:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        cues = []
+        cues: list[_Row] = []
+        language = str(data.get("language") or "en")
         for raw in data["cues"]:
             label = f"{raw['speaker']}: " if raw.get("first_of_turn") and raw["speaker"] else ""
             confidence = raw.get("confidence")
@@ -100,16 +109,16 @@ def _from_json(path: Path) -> ReviewDoc:
                     tuple(str(line) for line in raw["lines"]),
                     float(confidence) if confidence is not None else None,
                     bool(review) if review is not None else None,
+                    str(raw.get("language") or language),
                 )
             )
-        language = str(data.get("language") or "en")
     except (ValueError, KeyError, TypeError) as err:
         raise SubtitleFileError(f"{path}: not aligner JSON ({err})") from err
     roster = [str(s["name"]) for s in data.get("speakers", []) if isinstance(s, dict)]
     return _doc(cues, roster, language, path.name)
 
 
-_Row = tuple[int, int, str, str, tuple[str, ...], float | None, bool | None]
+_Row = tuple[int, int, str, str, tuple[str, ...], float | None, bool | None, str | None]
 
 
 def _from_subtitles(path: Path) -> ReviewDoc:
@@ -136,7 +145,9 @@ def _from_subtitles(path: Path) -> ReviewDoc:
         voice = voice_of(cue.lines) if parsed.fmt == "vtt" else None
         if voice is not None:
             speaker = voice
-        rows.append((cue.start_ms, cue.end_ms, speaker, label, tuple(lines), None, None))
+        # the language of a <lang> span that holds the whole text; SRT says none
+        language = cue_language(cue.lines, parsed.fmt, "") or None
+        rows.append((cue.start_ms, cue.end_ms, speaker, label, tuple(lines), None, None, language))
     return _doc(rows, [], "en", path.name)
 
 
@@ -156,7 +167,9 @@ def to_vtt(doc: ReviewDoc) -> str:
     """
     from aligner.writers.vtt import write
 
-    cues = [Cue(c.start_ms, c.end_ms, c.speaker, c.shown, doc.language, c.index) for c in doc.cues]
+    cues = [
+        Cue(c.start_ms, c.end_ms, c.speaker, c.shown, doc.language_of(c), c.index) for c in doc.cues
+    ]
     try:
         subtitles = Subtitles(cues=tuple(cues), language=doc.language)
     except ValueError:
@@ -169,7 +182,10 @@ def to_vtt(doc: ReviewDoc) -> str:
 def _plain_vtt(doc: ReviewDoc) -> str:
     blocks = ["WEBVTT"]
     for c in doc.cues:
-        text = "\n".join(escape_text(line) for line in c.shown.split("\n"))
+        lines = mark_rtl_lines(c.shown.split("\n"), doc.language_of(c))
+        text = "\n".join(escape_text(line) for line in lines)
+        if doc.language_of(c) != doc.language:
+            text = f"<lang {annotation(doc.language_of(c))}>{text}</lang>"
         if c.speaker:
             text = f"<v {annotation(c.speaker)}>{text}"
         timing = f"{format_ms(c.start_ms, decimal='.')} --> {format_ms(c.end_ms, decimal='.')}"
@@ -183,6 +199,7 @@ def to_srt(doc: ReviewDoc) -> str:
 
     blocks = []
     for c in doc.cues:
-        text = "\n".join(srt_safe(line) for line in c.shown.split("\n"))
+        lines = mark_rtl_lines(c.shown.split("\n"), doc.language_of(c))
+        text = "\n".join(srt_safe(line) for line in lines)
         blocks.append(f"{c.index}\n{format_ms(c.start_ms)} --> {format_ms(c.end_ms)}\n{text}")
     return "\n\n".join(blocks) + "\n"

@@ -105,6 +105,9 @@ def _cue_item(doc: ReviewDoc, cue: ReviewCue) -> str:
     elif cue.confidence is not None:
         badge = f'<span class="conf" title="alignment confidence">{cue.confidence:.2f}</span>'
     text = "<br>".join(html.escape(line) for line in cue.lines)
+    # a cue in another language than the page's says so (fonts, e.g. Chinese in English)
+    language = doc.language_of(cue)
+    lang = f' lang="{html.escape(language, quote=True)}"' if language != doc.language else ""
     return (
         f'<li class="{" ".join(classes)}" data-id="{cue.index}" '
         f'data-start="{cue.start_ms / 1000:.3f}" data-end="{cue.end_ms / 1000:.3f}" tabindex="0">'
@@ -112,7 +115,7 @@ def _cue_item(doc: ReviewDoc, cue: ReviewCue) -> str:
         f'<span class="t">{format_ms(cue.start_ms, decimal=".")}<br>'
         f"{format_ms(cue.end_ms, decimal='.')}</span>"
         f'<span class="who">{html.escape(cue.speaker)}</span>'
-        f'<span class="txt">{text}</span>{badge}</li>'
+        f'<span class="txt"{lang}>{text}</span>{badge}</li>'
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from aligner.review.parse import ERROR, WARNING
@@ -21,10 +22,11 @@ _SRT_TAG = re.compile(r"</?(?:b|i|u|s|font|br)(?:\s[^<>]*)?/?>", re.IGNORECASE)
 _SRT_OTHER_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _ASS_OVERRIDE = re.compile(r"\{\\[^{}]*\}")
 _VOICE = re.compile(r"<v(?:\.[^\s.<>]+)*[ \t\f]+([^<>]+)>")
-# A visible speaker label: "Li Xiaojun: ", "LI XIAOJUN: ", "[Li Xiaojun] " (our writers' styles).
-_LABEL = re.compile(
-    r"^(?:\[(?P<b>[^\[\]]{1,40})\]|(?P<n>[^\s:：.!?,;][^:：.!?;]{0,39}?)[:：])\s+(?=\S)"
-)
+# A visible speaker label: "Li Xiaojun: ", "LI XIAOJUN: ", "[Li Xiaojun] " (our writers' styles),
+# after the RIGHT-TO-LEFT MARK (or LRM) a right-to-left cue may start with.
+_LABEL_BODY = r"(?:\[(?P<b>[^\[\]]{1,40})\]|(?P<n>[^\s:：.!?,;\u200e\u200f][^:：.!?;]{0,39}?)[:：])"
+_LABEL = re.compile(f"^[\u200e\u200f]?{_LABEL_BODY}\\s+(?=\\S)")
+_LABEL_ONLY = re.compile(f"[\u200e\u200f]?{_LABEL_BODY}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +131,17 @@ def visible_lines(lines: list[str], fmt: str) -> list[str]:
     return [_ASS_OVERRIDE.sub("", _SRT_TAG.sub("", line)).strip() for line in lines]
 
 
+def printed(text: str) -> str:
+    """``text`` without invisible format characters (Unicode category Cf): the RIGHT-TO-LEFT MARK
+    our writers put before some right-to-left lines, WORD JOINER, zero-width spaces.
+
+    Example:
+        >>> printed("\u200fCGTN: {\u2060x}")
+        'CGTN: {x}'
+    """
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
 def voice_of(lines: list[str]) -> str | None:
     """The name of the first ``<v>`` span in WebVTT payload lines, or None.
 
@@ -143,6 +156,46 @@ def voice_of(lines: list[str]) -> str | None:
     return None
 
 
+def cue_language(lines: list[str], fmt: str, default: str) -> str:
+    """The language of a cue: that of the WebVTT ``<lang>`` span holding all its text, else
+    ``default`` (the document's).
+
+    A speaker label before the span does not count (our writer puts ``Name: `` outside it); a
+    cue with text outside the span, or spans of two languages, is in ``default``. SRT has no
+    language markup.
+
+    Example:
+        >>> cue_language(["<v Li>Li: <lang zh-Hans>你好", "世界</lang>"], "vtt", "en")
+        'zh-Hans'
+        >>> cue_language(["The term <lang zh>小康</lang> means"], "vtt", "en")
+        'en'
+    """
+    if fmt != "vtt":
+        return default
+    text = "\n".join(lines)
+    spans: list[str] = []  # the tags of the open <lang> spans
+    inside: set[str] = set()  # the tags of the spans that hold text
+    outside = ""
+    pos = 0
+    for match in [*_VTT_TAG.finditer(text), None]:
+        chunk = text[pos : match.start() if match else len(text)]
+        if not spans:
+            outside += chunk
+        elif chunk.strip():
+            inside.add(spans[-1])
+        if match is None:
+            break
+        pos = match.end()
+        if match[2] == "lang" and match[1]:
+            spans = spans[:-1]
+        elif match[2] == "lang":
+            spans.append(" ".join((match[4] or "").split()))
+    before = html.unescape(outside).strip()
+    if len(inside) != 1 or "" in inside or (before and not _LABEL_ONLY.fullmatch(before)):
+        return default
+    return inside.pop()
+
+
 def split_label(line: str) -> tuple[str, str] | None:
     """``(speaker, rest)`` when ``line`` starts with a speaker label, else None.
 
@@ -154,6 +207,8 @@ def split_label(line: str) -> tuple[str, str] | None:
         ('Shou Xiaoli', 'Ladies and gentlemen,')
         >>> split_label("It is 10:30 now") is None
         True
+        >>> split_label("\u200fCGTN: مساء الخير")  # after a RIGHT-TO-LEFT MARK
+        ('CGTN', 'مساء الخير')
     """
     match = _LABEL.match(line)
     if match is None:

@@ -14,6 +14,7 @@ from aligner.writers._text import (
     break_ass_sequences,
     clamp_ms,
     clean_lines,
+    mark_rtl_lines,
     visible_label,
     warn_clamped,
 )
@@ -37,7 +38,8 @@ def write(doc: Subtitles, stream: TextIO, options: WriteOptions) -> None:
     """Write ``doc`` as SRT: numbered from 1, ``HH:MM:SS,mmm``, ``\\n`` line ends, no markup.
 
     The speaker label (``options.speaker_labels``) starts the first line of the first cue of
-    each turn; the following cues of the turn carry no label.
+    each turn; the following cues of the turn carry no label. In a right-to-left cue, a line
+    that would be drawn left to right starts with U+200F (``_text.mark_rtl_lines``).
 
     Raises:
         OutputError: A cue has no visible text once cleaned.
@@ -48,7 +50,7 @@ def write(doc: Subtitles, stream: TextIO, options: WriteOptions) -> None:
         lines = clean_lines(cue.text)
         if doc.first_of_turn(i):
             lines[0] = visible_label(cue.speaker, options) + lines[0]
-        text = "\n".join(srt_safe(line) for line in lines)
+        text = "\n".join(srt_safe(line) for line in mark_rtl_lines(lines, cue.language))
         start = pysrt.SubRipTime.from_ordinal(clamp_ms(cue.start_ms, clamped))
         end = pysrt.SubRipTime.from_ordinal(clamp_ms(cue.end_ms, clamped))
         items.append(pysrt.SubRipItem(index=i + 1, start=start, end=end, text=text))

@@ -8,10 +8,12 @@ from aligner.model import Speaker, Subtitles
 from aligner.timecode import format_ms
 from aligner.writers import WriteOptions
 from aligner.writers._text import (
+    RLM,
     WORD_JOINER,
     break_ass_sequences,
     clamp_ms,
     clean_lines,
+    mark_rtl_lines,
     visible_label,
     warn_clamped,
 )
@@ -111,15 +113,23 @@ def note_block(doc: Subtitles) -> str | None:
 
 
 def cue_payload(doc: Subtitles, index: int, options: WriteOptions) -> str:
-    """The escaped text of cue ``index``: voice span, label on a turn's first cue, ``<lang>``."""
+    """The escaped text of cue ``index``: voice span, label on a turn's first cue, ``<lang>``.
+
+    A line of a right-to-left cue that would be drawn left to right starts with U+200F, in
+    front of the label (``_text.mark_rtl_lines``).
+    """
     cue = doc.cues[index]
-    lines = [break_ass_sequences(escape_text(line)) for line in clean_lines(cue.text)]
+    text = clean_lines(cue.text)
+    label = visible_label(cue.speaker, options) if doc.first_of_turn(index) else ""
+    shown = [label + text[0], *text[1:]]
+    marked = [a != b for a, b in zip(mark_rtl_lines(shown, cue.language), shown, strict=True)]
+    lines = [break_ass_sequences(escape_text(line)) for line in text]
     if cue.language != doc.language:
         lines[0] = f"<lang {annotation(cue.language)}>{lines[0]}"
         lines[-1] = f"{lines[-1]}</lang>"
-    if doc.first_of_turn(index):
-        label = visible_label(cue.speaker, options)
+    if label:
         lines[0] = break_ass_sequences(escape_text(label)) + lines[0]
+    lines = [RLM + line if mark else line for line, mark in zip(lines, marked, strict=True)]
     voice = annotation(cue.speaker)
     if voice:
         # The closing </v> may be left out when the span holds the whole cue text.

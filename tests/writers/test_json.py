@@ -75,6 +75,14 @@ def test_exact_small_output() -> None:
     )
 
 
+def test_right_to_left_text_without_direction_marks() -> None:
+    """The SRT and WebVTT writers add U+200F to some right-to-left lines; the JSON does not."""
+    cues = (Cue(0, 1000, "CGTN", "مساء الخير\nOrion للطاقة", "ar", 0),)
+    data = json.loads(render(Subtitles(cues=cues, language="ar")))
+    assert data["cues"][0]["lines"] == ["مساء الخير", "Orion للطاقة"]
+    assert "\u200f" not in render(Subtitles(cues=cues, language="ar"))
+
+
 def test_key_order_turns_and_no_labels(briefing: Subtitles) -> None:
     data = json.loads(render(briefing, WriteOptions(speaker_labels="upper")))
     assert list(data) == ["schema", "language", "source", "date", "speakers", "cues"]

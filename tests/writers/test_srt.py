@@ -147,6 +147,23 @@ def test_empty_document_writes_nothing() -> None:
     assert render(Subtitles(cues=())) == ""
 
 
+def test_rtl_mark_only_where_a_line_would_be_drawn_left_to_right() -> None:
+    rlm = "\u200f"
+    doc = Subtitles(
+        cues=(
+            Cue(0, 1000, "CGTN", "مساء الخير\nOrion للطاقة", "ar", 0),
+            Cue(1100, 2000, "Reuters", "Thank you.", "ar", 1),
+            Cue(2100, 3000, "سلمى", "نعم، Orion\n<i>Orion</i>", "ar", 2),
+        ),
+        language="ar",
+    )
+    assert [b.split("\n", 2)[2] for b in render(doc).rstrip("\n").split("\n\n")] == [
+        f"{rlm}CGTN: مساء الخير\n{rlm}Orion للطاقة",
+        "Reuters: Thank you.",
+        f"سلمى: نعم، Orion\n{rlm}<{WORD_JOINER}i>Orion<{WORD_JOINER}/i>",
+    ]
+
+
 def test_crlf_is_never_written() -> None:
     assert "\r" not in render(two_turns())
 

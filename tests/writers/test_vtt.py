@@ -118,6 +118,44 @@ def test_no_language_span_for_document_language() -> None:
     assert "<lang" not in render(doc)
 
 
+RLM = "\u200f"
+
+
+def arabic_turns() -> Subtitles:
+    """Arabic cues that start with a Latin label or word, or hold no Arabic; an English one."""
+    return Subtitles(
+        cues=(
+            Cue(0, 1000, "CGTN", "مساء الخير\nOrion للطاقة", "ar", 0),
+            Cue(1100, 2000, "CGTN", "عام\n2026.", "ar", 0),
+            Cue(2100, 3000, "CGTN", "Orion اسم", "ar", 0),
+            Cue(3100, 4000, "Reuters", "Thank you.", "ar", 1),
+            Cue(4100, 5000, "Reuters", "The word سلام", "en", 1),
+            Cue(5100, 6000, "سلمى", "نعم، Orion", "ar", 2),
+        ),
+        language="ar",
+    )
+
+
+def test_rtl_mark_only_where_a_line_would_be_drawn_left_to_right() -> None:
+    blocks = render(arabic_turns()).rstrip("\n").split("\n\n")[1:]
+    assert [b.split("\n", 2)[2] for b in blocks] == [
+        f"<v CGTN>{RLM}CGTN: مساء الخير\n{RLM}Orion للطاقة",  # the label, a second line
+        f"<v CGTN>عام\n{RLM}2026.",  # a line without a letter
+        f"<v CGTN>{RLM}Orion اسم",  # a cue that starts with a Latin word
+        "<v Reuters>Reuters: Thank you.",  # nothing right to left in it
+        "<v Reuters><lang en>The word سلام</lang>",  # English
+        "<v سلمى>سلمى: نعم، Orion",  # starts right to left
+    ]
+    # in another document, the mark goes in front of the label, outside the <lang> span
+    cue = Cue(0, 1000, "CGTN", "مساء الخير", "ar", 0)
+    assert render(Subtitles(cues=(cue,), language="en")).endswith(
+        f"<v CGTN>{RLM}CGTN: <lang ar>مساء الخير</lang>\n"
+    )
+    # a mark already in the text is not doubled
+    cue = Cue(0, 1000, "", f"{RLM}Orion اسم", "ar", 0)
+    assert render(Subtitles(cues=(cue,), language="ar")).endswith(f"\n{RLM}Orion اسم\n")
+
+
 def test_note_block_has_roster_and_no_arrow_or_blank_line() -> None:
     doc = Subtitles(
         cues=(Cue(0, 1000, "Li", "x", "en", 0),),
