@@ -205,7 +205,7 @@ def _guide_rows(
     text: Floats,
     audio: Floats,
     blocked: Bools,
-    costs_: tuple[float, float, float, float],
+    costs_: tuple[float, float, float, float, float],
     lo: int,
     hi: int,
     rows: npt.NDArray[np.float64],
@@ -214,7 +214,7 @@ def _guide_rows(
 ) -> npt.NDArray[np.float64]:
     """Rows ``lo..hi-1`` of the guide's table from ``rows`` (rows ``lo-2`` and ``lo-1``, each
     as M, H, V states: shape ``(2, 3, n + 1)``); returns the last two rows the same way."""
-    open_audio, skip_audio, open_text, skip_text = costs_
+    open_audio, skip_audio, open_text, skip_text, squeeze = costs_
     n = audio.shape[0]
     d = audio.shape[1]
     before = rows[0].copy()  # row i-2
@@ -269,7 +269,7 @@ def _guide_rows(
                 diag_h = h_prev[j - 1]
                 diag_v = v_prev[j - 1]
                 stretch = m_prev[j - 2] + cost[j - 1] if j >= 2 else _INF
-                compress = before[0, j - 1] + cost_up[j] if i >= 1 else _INF
+                compress = before[0, j - 1] + cost_up[j] + squeeze if i >= 1 else _INF
                 m = diag_m
                 m_move = M_DIAG_M
                 if diag_h < m:
@@ -385,13 +385,16 @@ def warp_guide(
     skip_audio: float,
     open_text: float,
     skip_text: float,
+    squeeze: float = 0.0,
     block: int | None = None,
 ) -> GuidePath:
     """Warp a whole text onto a whole recording, robustly and in bounded memory.
 
     Unlike ``warp``, a text frame matches one or two recording frames and two text frames
     at most share one (local slopes 1/2 to 2), so a text cannot be smeared over speech that
-    does not say it by picking a cheap frame here and there; and passing over speech costs
+    does not say it by picking a cheap frame here and there (two text frames on one cost
+    ``squeeze`` more, so text the recording lacks is not squeezed in beside the text that is
+    said); and passing over speech costs
     ``open_audio`` once plus ``skip_audio`` a frame (passing over text likewise), so one long
     skip over a passage the transcript lacks is cheaper than many short ones that pick frames.
     Pauses (``blocked`` frames) are free. Both ends are closed. The table of directions is
@@ -403,7 +406,13 @@ def warp_guide(
     text = np.ascontiguousarray(text, dtype=np.float32)
     audio = np.ascontiguousarray(audio, dtype=np.float32)
     blocked = np.ascontiguousarray(blocked, dtype=np.bool_)
-    costs = (float(open_audio), float(skip_audio), float(open_text), float(skip_text))
+    costs = (
+        float(open_audio),
+        float(skip_audio),
+        float(open_text),
+        float(skip_text),
+        float(squeeze),
+    )
     if block is None:  # stored rows and one block of directions weigh about the same
         block = max(64, math.isqrt(48 * m))
     start = np.full((2, 3, n + 1), _INF, dtype=np.float64)

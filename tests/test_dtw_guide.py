@@ -20,7 +20,7 @@ def guide(text: Floats, audio: Floats, blocked: npt.NDArray[np.bool_], **kw: int
     """``warp_guide`` with the dtw aligner's costs."""
     return warp_guide(
         text, audio, blocked=blocked, open_audio=3.0, skip_audio=0.3, open_text=3.0,
-        skip_text=0.9, **kw,
+        skip_text=0.9, squeeze=0.4, **kw,
     )  # fmt: skip
 
 
@@ -111,7 +111,7 @@ def test_the_block_size_does_not_change_the_path(block: int | None) -> None:
     whole = guide(text, audio, blocked, block=len(text))
     path = warp_guide(
         text, audio, blocked=blocked, open_audio=3.0, skip_audio=0.3, open_text=3.0,
-        skip_text=0.9, block=block,
+        skip_text=0.9, squeeze=0.4, block=block,
     )  # fmt: skip
     assert (path.first == whole.first).all() and (path.last == whole.last).all()
     assert (path.skipped == whole.skipped).all()

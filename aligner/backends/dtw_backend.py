@@ -63,6 +63,8 @@ COARSE = 10  # 20 ms frames per guide step: 200 ms
 GUIDE_OPEN = 3.0
 GUIDE_SKIP = 0.3
 GUIDE_SKIP_TEXT = 0.9
+GUIDE_SQUEEZE = 0.4  # extra cost of two text steps on one recording step
+MISSING_BELOW = 0.3  # a cue with less of its text matched by the guide is not in the recording
 UNEXPLAINED_S = 2  # speech passed over this long is speech the transcript lacks
 GUIDE_MARGIN_S = 2  # recording searched around the guided span of a window's cues
 GUIDE_EDGE_S = 1  # speech the guide passed over is blocked but for this much at either end
@@ -234,12 +236,15 @@ class DtwAligner:
 
         texts_all = [get(c) for c in range(total)]
         guide = _Guide.make(texts_all, frames, blocked)
+        nothing = np.zeros((0, N_COEFFS), dtype=np.float32)
         voices = _Voices()
         cursor = 0
         k = 0
         while k < total:
             keep, look = _window_cues(k, total, get, per_s)
-            texts = texts_all[k:look]
+            # Text the guide found nowhere in the recording is left out (its cue is flagged),
+            # so it cannot be matched onto the start of the next cue's speech here.
+            texts = [texts_all[c] if guide.starts[c] >= 0 else nothing for c in range(k, look)]
             text = np.concatenate(texts)
             skips = np.concatenate(
                 [
@@ -473,6 +478,7 @@ class _Guide:
             skip_audio=GUIDE_SKIP,
             open_text=GUIDE_OPEN,
             skip_text=GUIDE_SKIP_TEXT,
+            squeeze=GUIDE_SQUEEZE,
         )
         least = UNEXPLAINED_S * 1000 / (FRAME_MS * factor)
         unexplained = _long_runs(path.skipped, path.skipped | coarse_blocked, least)
@@ -488,7 +494,7 @@ class _Guide:
             first = path.first[lo:hi]
             last = path.last[lo:hi]
             hit = first >= 0
-            if not hit.any():
+            if hit.sum() < max(1, MISSING_BELOW * len(hit)):  # the recording lacks the text
                 continue
             starts[c] = int(first[hit][0]) * factor
             ends[c] = (int(last[hit][-1]) + 1) * factor

@@ -241,3 +241,22 @@ def test_recording_in_another_language_is_flagged(tmp_path: Path) -> None:
     assert "cues are not found in the recording" in done.stderr, done.stderr
     cues_json = json.loads(out.read_text("utf-8"))["cues"]
     assert sum(c["needs_review"] for c in cues_json) >= 3
+
+
+def test_text_the_recording_lacks_is_flagged_not_smeared(tmp_path: Path) -> None:
+    """One sentence of the transcript is not said: its cue is flagged and short, it covers
+    nobody's speech, and the cues around it stay on their own speech."""
+    said = [*SCRIPT[:3], *SCRIPT[4:]]
+    audio, segments = make_clip(tmp_path, said)
+    lines = as_lines([{"speaker": who, "text": text} for who, text in SCRIPT])
+    cues = DtwAligner().align(lines, audio, rules=RULES)
+    missing = cues[3]
+    assert missing.needs_review and (missing.confidence or 0) < 0.5, missing
+    kept = [*cues[:3], *cues[4:]]
+    errors = start_errors(kept, segments)
+    assert max(errors) <= 100, errors
+    for segment in segments:
+        overlap = min(missing.end_ms, segment["end_ms"]) - max(
+            missing.start_ms, segment["start_ms"]
+        )
+        assert overlap <= 300, (missing, segment)
