@@ -390,13 +390,16 @@ def warp_guide(
 ) -> GuidePath:
     """Warp a whole text onto a whole recording, robustly and in bounded memory.
 
-    Unlike ``warp``, a text frame matches one or two recording frames and two text frames
-    at most share one (local slopes 1/2 to 2), so a text cannot be smeared over speech that
-    does not say it by picking a cheap frame here and there (two text frames on one cost
-    ``squeeze`` more, so text the recording lacks is not squeezed in beside the text that is
-    said); and passing over speech costs
-    ``open_audio`` once plus ``skip_audio`` a frame (passing over text likewise), so one long
-    skip over a passage the transcript lacks is cheaper than many short ones that pick frames.
+    Unlike ``warp``:
+
+    * a text frame matches one or two recording frames, and two text frames at most share one
+      (local slopes 1/2 to 2), so a text cannot be smeared over speech that does not say it
+      by picking a cheap frame here and there; two text frames on one cost ``squeeze`` more,
+      so text the recording lacks is not squeezed in beside the text that is said;
+    * passing over speech costs ``open_audio`` once plus ``skip_audio`` a frame (passing over
+      text likewise), so one long skip over a passage the transcript lacks is cheaper than
+      many short ones that pick frames.
+
     Pauses (``blocked`` frames) are free. Both ends are closed. The table of directions is
     never whole: the forward pass keeps the cost rows at the start of every ``block`` rows,
     and the backtrack recomputes one block of directions at a time from them, so memory is

@@ -57,9 +57,12 @@ WINDOW_TEXT_S = 30  # text kept per window
 LOOKAHEAD_S = 10  # text aligned but not kept, so the kept part is not squeezed at the end
 # The guide: a coarse warp of the whole text onto the whole recording (``_Guide``).
 COARSE = 10  # 20 ms frames per guide step: 200 ms
-# Passing over speech costs GUIDE_OPEN once and then GUIDE_SKIP a step (0.3 is below what a
-# step of speech that does not say the text costs, about 1.0, and above what a step that says
-# it costs, 0.1-0.3 along a right path); passing over text costs GUIDE_OPEN + GUIDE_SKIP_TEXT.
+# Passing over speech costs GUIDE_OPEN once and then GUIDE_SKIP a step (a step of speech
+# that does not say the text costs about 1.0 on average, one that says it much less);
+# passing over text costs GUIDE_OPEN once and then GUIDE_SKIP_TEXT a step. Chosen on the
+# 10-minute hard benchmark case (GUIDE_SKIP 0.3 and 0.45 place its cues alike; without the
+# opening cost the path smears the text over an untranscribed passage), then checked on all
+# of them (docs/benchmarks.md).
 GUIDE_OPEN = 3.0
 GUIDE_SKIP = 0.3
 GUIDE_SKIP_TEXT = 0.9
