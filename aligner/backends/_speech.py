@@ -1,19 +1,26 @@
-"""The speech process of the dtw aligner: cue texts in, espeak-ng speech's MFCCs out.
+"""The speech of the dtw aligner: cue texts in, espeak-ng speech's MFCCs out.
 
 ``python -m aligner.backends._speech`` reads a JSON list of ``[text, language]`` pairs on
 standard input and writes each one's features as they are made. It imports only what it needs
-(not numba), so the process stays small beside the aligner.
+(not numba), so the process stays small beside the aligner. ``Synth`` runs it and reads the
+features back.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
+import threading
+from collections.abc import Sequence
 from typing import BinaryIO
 
 import numpy as np
+import numpy.typing as npt
 
 from aligner import features, tts
+from aligner.errors import BackendUnavailableError
+from aligner.model import Line
 
 TTS_RATE_WPM = 190
 # MFCCs 1-8 only: the higher ones describe the voice more than what is said, and a synthetic
@@ -34,6 +41,83 @@ def _speak_all(items: list[tuple[str, str]], out: BinaryIO) -> None:
         out.write(len(coeffs).to_bytes(4, "little"))
         out.write(coeffs.tobytes())
         out.flush()
+
+
+class Synth:
+    """The cues' synthesized speech, made in a process of its own, in order, ahead of use.
+
+    libespeak-ng's output for a text depends on everything it said before in the process, and
+    restarting the library does not reset that. A fresh process per recording, fed the cues in
+    order, makes the same recording and text give the same cues and confidences whatever else
+    ran before (batch workers, Dask). It also runs beside the DTW, on the other core. It is a
+    plain subprocess (``python -m aligner.backends._speech``, which imports little), which
+    Dask's daemonic workers may start where multiprocessing may not.
+    """
+
+    def __init__(self, lines: Sequence[Line]) -> None:
+        items = [(" ".join(line.lines), line.language) for line in lines]
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "aligner.backends._speech"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert self._process.stdin is not None
+        self._process.stdin.write(json.dumps(items).encode("utf-8"))
+        self._process.stdin.close()
+        self._ready: list[npt.NDArray[np.float32]] = []
+        self._count = len(items)
+        self._done = threading.Condition()
+        self._failed: str | None = None
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        stream = self._process.stdout
+        assert stream is not None
+        try:
+            for _ in range(self._count):
+                head = stream.read(4)
+                if len(head) < 4:
+                    raise EOFError("the speech process stopped early")
+                rows = int.from_bytes(head, "little")
+                data = stream.read(rows * N_COEFFS * 4)
+                frames = np.frombuffer(data, dtype="<f4").reshape(rows, N_COEFFS).copy()
+                with self._done:
+                    self._ready.append(frames)
+                    self._done.notify_all()
+        except (EOFError, ValueError) as err:
+            error = (
+                self._process.stderr.read().decode("utf-8", "replace")
+                if self._process.stderr
+                else ""
+            )
+            with self._done:
+                self._failed = (error.strip().splitlines() or [str(err)])[-1]
+                self._done.notify_all()
+
+    def raw(self, k: int) -> npt.NDArray[np.float32]:
+        with self._done:
+            while len(self._ready) <= k and self._failed is None:
+                self._done.wait()
+            if len(self._ready) <= k:
+                raise BackendUnavailableError(f"speech synthesis failed: {self._failed}")
+            return self._ready[k]
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        self._reader.join(timeout=5)
+        for stream in (self._process.stdout, self._process.stderr):
+            if stream is not None:
+                stream.close()
+
+    def __enter__(self) -> Synth:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 if __name__ == "__main__":

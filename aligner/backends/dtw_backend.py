@@ -6,10 +6,13 @@ and long recordings:
 * The recording is analysed once, in blocks: MFCCs and speech activity (``aligner.vad``).
   Frames that are not speech (silence, applause, tones) are *blocked*: the path may only skip
   them, so they never end up inside a cue.
-* First a guide (``_Guide``): the whole text warped onto the whole recording in 200 ms steps,
-  with slope limits and skips that cost to open (``aligner.dtw.warp_guide``). It is global, so
-  a long passage of speech the transcript lacks is passed over where it is, and it marks that
-  passage for the next step. Memory: a few cost rows per block of rows, not the whole table.
+* First a guide (``aligner.backends._guide``): the whole text warped onto the whole
+  recording in 200 ms steps, with slope limits and skips that cost to open
+  (``aligner.dtw.warp_guide``). It is global, so a long passage of speech the transcript
+  lacks is passed over where it is, and it marks that passage for the next step. Memory: a
+  few cost rows per block of rows, not the whole table.
+* Meanwhile the cues are spoken by espeak-ng in a process of its own
+  (``aligner.backends._speech``).
 * Then cues are aligned a window at a time in 20 ms frames: ~30 s of text plus ~10 s of
   look-ahead against the stretch of recording the guide gives them (and 2 s either side);
   only the first part is kept, and the next window starts where the kept cues end.
@@ -28,12 +31,8 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import json
 import logging
 import math
-import subprocess
-import sys
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,9 +43,10 @@ import numpy.typing as npt
 from aligner import features, vad
 from aligner.audio import temporary_wav
 from aligner.backends import Progress, ProgressFn
-from aligner.backends._speech import N_COEFFS
-from aligner.dtw import warp, warp_guide
-from aligner.errors import AlignmentError, BackendUnavailableError
+from aligner.backends._guide import Guide
+from aligner.backends._speech import N_COEFFS, Synth
+from aligner.dtw import warp
+from aligner.errors import AlignmentError
 from aligner.model import Cue, Line
 from aligner.segment import SegmentRules
 
@@ -55,22 +55,6 @@ log = logging.getLogger(__name__)
 FRAME_MS = 20  # DTW resolution: two 10 ms feature frames
 WINDOW_TEXT_S = 30  # text kept per window
 LOOKAHEAD_S = 10  # text aligned but not kept, so the kept part is not squeezed at the end
-# The guide: a coarse warp of the whole text onto the whole recording (``_Guide``).
-COARSE = 10  # 20 ms frames per guide step: 200 ms
-# Passing over speech costs GUIDE_OPEN once and then GUIDE_SKIP a step (a step of speech
-# that does not say the text costs about 1.0 on average, one that says it much less);
-# passing over text costs GUIDE_OPEN once and then GUIDE_SKIP_TEXT a step. Chosen on the
-# 10-minute hard benchmark case (GUIDE_SKIP 0.3 and 0.45 place its cues alike; without the
-# opening cost the path smears the text over an untranscribed passage), then checked on all
-# of them (docs/benchmarks.md).
-GUIDE_OPEN = 3.0
-GUIDE_SKIP = 0.3
-GUIDE_SKIP_TEXT = 0.9
-GUIDE_SQUEEZE = 0.4  # extra cost of two text steps on one recording step
-MISSING_BELOW = 0.3  # a cue with less of its text matched by the guide is not in the recording
-UNEXPLAINED_S = 2  # speech passed over this long is speech the transcript lacks
-GUIDE_MARGIN_S = 2  # recording searched around the guided span of a window's cues
-GUIDE_EDGE_S = 1  # speech the guide passed over is blocked but for this much at either end
 # Cosine distance above which a recording frame is skipped rather than matched. It depends on
 # how close the speaker's voice is to espeak-ng's, so it is learnt per speaker from the cues
 # kept so far: their typical match cost plus a margin, within bounds.
@@ -115,83 +99,6 @@ class _Placed:
     chance: float = 2.0  # match cost of the same text on other speech of the recording
 
 
-class _Synth:
-    """The cues' synthesized speech, made in a process of its own, in order, ahead of use.
-
-    libespeak-ng's output for a text depends on everything it said before in the process, and
-    restarting the library does not reset that. A fresh process per recording, fed the cues in
-    order, makes the same recording and text give the same cues and confidences whatever else
-    ran before (batch workers, Dask). It also runs beside the DTW, on the other core. It is a
-    plain subprocess (``python -m aligner.backends._speech``, which imports little), which
-    Dask's daemonic workers may start where multiprocessing may not.
-    """
-
-    def __init__(self, lines: Sequence[Line]) -> None:
-        items = [(" ".join(line.lines), line.language) for line in lines]
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "aligner.backends._speech"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        assert self._process.stdin is not None
-        self._process.stdin.write(json.dumps(items).encode("utf-8"))
-        self._process.stdin.close()
-        self._ready: list[npt.NDArray[np.float32]] = []
-        self._count = len(items)
-        self._done = threading.Condition()
-        self._failed: str | None = None
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        stream = self._process.stdout
-        assert stream is not None
-        try:
-            for _ in range(self._count):
-                head = stream.read(4)
-                if len(head) < 4:
-                    raise EOFError("the speech process stopped early")
-                rows = int.from_bytes(head, "little")
-                data = stream.read(rows * N_COEFFS * 4)
-                frames = np.frombuffer(data, dtype="<f4").reshape(rows, N_COEFFS).copy()
-                with self._done:
-                    self._ready.append(frames)
-                    self._done.notify_all()
-        except (EOFError, ValueError) as err:
-            error = (
-                self._process.stderr.read().decode("utf-8", "replace")
-                if self._process.stderr
-                else ""
-            )
-            with self._done:
-                self._failed = (error.strip().splitlines() or [str(err)])[-1]
-                self._done.notify_all()
-
-    def raw(self, k: int) -> npt.NDArray[np.float32]:
-        with self._done:
-            while len(self._ready) <= k and self._failed is None:
-                self._done.wait()
-            if len(self._ready) <= k:
-                raise BackendUnavailableError(f"speech synthesis failed: {self._failed}")
-            return self._ready[k]
-
-    def close(self) -> None:
-        if self._process.poll() is None:
-            self._process.kill()
-        self._process.wait()
-        self._reader.join(timeout=5)
-        for stream in (self._process.stdout, self._process.stderr):
-            if stream is not None:
-                stream.close()
-
-    def __enter__(self) -> _Synth:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
 class DtwAligner:
     """Forced alignment by our own engine: see the module docstring."""
 
@@ -210,7 +117,7 @@ class DtwAligner:
         if not lines:
             return []
         # Speech is synthesized in another process while the recording is analysed here.
-        with _Synth(lines) as synth:
+        with Synth(lines) as synth:
             with temporary_wav(audio) as wav:
                 heard = _listen(wav.path, audio)
                 duration_ms = wav.duration_ms
@@ -220,7 +127,7 @@ class DtwAligner:
     def _place_all(
         self,
         lines: Sequence[Line],
-        synth: _Synth,
+        synth: Synth,
         frames: npt.NDArray[np.float32],
         blocked: npt.NDArray[np.bool_],
         on_progress: ProgressFn | None,
@@ -238,7 +145,7 @@ class DtwAligner:
             return spoken[k].frames
 
         texts_all = [get(c) for c in range(total)]
-        guide = _Guide.make(texts_all, frames, blocked)
+        guide = Guide.make(texts_all, frames, blocked)
         nothing = np.zeros((0, N_COEFFS), dtype=np.float32)
         voices = _Voices()
         cursor = 0
@@ -313,7 +220,7 @@ def assess(lines: Sequence[Line], cues: Sequence[Cue], wav: Path, source: Path) 
     few places away (``_chance``); a cue much better at home than away is confidently placed.
     """
     heard = _listen(wav, source)
-    with _Synth(lines) as synth:
+    with Synth(lines) as synth:
         spoken = [synth.raw(k) for k in range(len(lines))]
     text_mean = np.concatenate(spoken[:200]).mean(axis=0) if spoken else None
     cache: dict[int, npt.NDArray[np.float32]] = {}
@@ -350,7 +257,7 @@ class _Window:
     mean_cost: float
 
 
-def _text_mean(synth: _Synth, count: int, frames: int) -> npt.NDArray[np.float32]:
+def _text_mean(synth: Synth, count: int, frames: int) -> npt.NDArray[np.float32]:
     """Mean of the first minute of synthesized speech: the text side's normalisation."""
     parts: list[npt.NDArray[np.float32]] = []
     seen = 0
@@ -425,109 +332,6 @@ def _warp_span(
     # text left unmatched counts as a bad match
     mean_cost = mean_cost + float((path.cost >= 2.0).mean())
     return _Window(path.first, path.last, path.cost, mean_cost)
-
-
-def _coarsen(frames: npt.NDArray[np.float32], factor: int) -> npt.NDArray[np.float32]:
-    """Means of each ``factor`` frames (the last group may be shorter), scaled to unit length."""
-    count = -(-len(frames) // factor)
-    padded = np.zeros((count * factor, frames.shape[1]), dtype=np.float32)
-    padded[: len(frames)] = frames
-    sums = padded.reshape(count, factor, -1).sum(axis=1)
-    norms = np.linalg.norm(sums, axis=1, keepdims=True)
-    out: npt.NDArray[np.float32] = (sums / np.maximum(norms, 1e-9)).astype(np.float32)
-    return out
-
-
-@dataclass(frozen=True, slots=True)
-class _Guide:
-    """Where each cue roughly is, from one warp of the whole text onto the whole recording.
-
-    Both sides are averaged into ``COARSE``-frame (200 ms) steps and warped with closed ends
-    by ``aligner.dtw.warp_guide`` (slope-limited matches, skips that cost to open, memory
-    bounded by a few cost rows per block of rows). The path is global, so a passage of speech
-    the transcript lacks, however long, is passed over where it is instead of pulling the cues
-    after it onto it, as a window-by-window search would. Speech the path passes over for
-    ``UNEXPLAINED_S`` or more is speech the text lacks: it is blocked for the fine warps.
-
-    Attributes:
-        starts / ends: Each cue's span, in fine (20 ms) frames; -1 if the text was not found.
-        blocked: The fine frames that may only be skipped: non-speech and unexplained speech.
-    """
-
-    starts: npt.NDArray[np.int64]
-    ends: npt.NDArray[np.int64]
-    blocked: npt.NDArray[np.bool_]
-
-    @classmethod
-    def make(
-        cls,
-        texts: Sequence[npt.NDArray[np.float32]],
-        frames: npt.NDArray[np.float32],
-        blocked: npt.NDArray[np.bool_],
-    ) -> _Guide:
-        factor = COARSE
-        offsets = np.concatenate([[0], np.cumsum([len(t) for t in texts])])
-        text = _coarsen(np.concatenate(texts), factor)
-        audio = _coarsen(frames, factor)
-        count = len(audio)
-        padded = np.ones(count * factor, dtype=np.bool_)
-        padded[: len(blocked)] = blocked
-        coarse_blocked = padded.reshape(count, factor).mean(axis=1) > 0.5
-        path = warp_guide(
-            text,
-            audio,
-            blocked=coarse_blocked,
-            open_audio=GUIDE_OPEN,
-            skip_audio=GUIDE_SKIP,
-            open_text=GUIDE_OPEN,
-            skip_text=GUIDE_SKIP_TEXT,
-            squeeze=GUIDE_SQUEEZE,
-        )
-        least = UNEXPLAINED_S * 1000 / (FRAME_MS * factor)
-        unexplained = _long_runs(path.skipped, path.skipped | coarse_blocked, least)
-        # The guide's steps are coarse: keep the speech at either end of a passage open.
-        edge = GUIDE_EDGE_S * 1000 // (FRAME_MS * factor)
-        unexplained &= ~(np.convolve(~unexplained, np.ones(2 * edge + 1), "same") > 0)
-        fine_unexplained = np.repeat(unexplained, factor)[: len(blocked)]
-        starts = np.full(len(texts), -1, dtype=np.int64)
-        ends = np.full(len(texts), -1, dtype=np.int64)
-        for c in range(len(texts)):
-            lo = int(offsets[c]) // factor
-            hi = max(lo + 1, -(-int(offsets[c + 1]) // factor))
-            first = path.first[lo:hi]
-            last = path.last[lo:hi]
-            hit = first >= 0
-            if hit.sum() < max(1, MISSING_BELOW * len(hit)):  # the recording lacks the text
-                continue
-            starts[c] = int(first[hit][0]) * factor
-            ends[c] = (int(last[hit][-1]) + 1) * factor
-        return cls(starts, ends, blocked | fine_unexplained)
-
-    def span(self, k: int, look: int) -> tuple[int, int]:
-        """Fine frames to search for cues ``k..look-1``: their guided span and a margin."""
-        margin = GUIDE_MARGIN_S * 1000 // FRAME_MS
-        found = [c for c in range(k, look) if self.starts[c] >= 0]
-        before = [c for c in range(k) if self.ends[c] >= 0][-1:]
-        after = [c for c in range(look, len(self.starts)) if self.starts[c] >= 0][:1]
-        if found:
-            lo = int(self.starts[found[0]]) - margin
-            hi = int(self.ends[found[-1]]) + margin
-        else:  # between the neighbours that were found
-            lo = int(self.ends[before[0]]) if before else 0
-            hi = int(self.starts[after[0]]) if after else len(self.blocked)
-        return max(0, lo), min(len(self.blocked), hi)
-
-
-def _long_runs(
-    counted: npt.NDArray[np.bool_], within: npt.NDArray[np.bool_], least: float
-) -> npt.NDArray[np.bool_]:
-    """The runs of ``within`` holding at least ``least`` ``counted`` frames."""
-    out = np.zeros(len(within), dtype=np.bool_)
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], within.astype(np.int8), [0]])))
-    for lo, hi in zip(edges[0::2], edges[1::2], strict=True):
-        if counted[lo:hi].sum() >= least:
-            out[lo:hi] = True
-    return out
 
 
 def _spans(
