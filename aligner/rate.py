@@ -76,6 +76,25 @@ def letters(text: str) -> int:
     return sum(ch.isalnum() for ch in text)
 
 
+def speech_counts(words: list[str]) -> tuple[list[int], list[int], list[int]]:
+    """What the speaking-rate model counts in each word: 1 word and its letters, or its CJK
+    characters (a word of Latin letters inside Chinese counts as a word)."""
+    n_words: list[int] = []
+    n_letters: list[int] = []
+    n_cjk: list[int] = []
+    for word in words:
+        if word.isascii():
+            n_words.append(1)
+            n_letters.append(letters(word))
+            n_cjk.append(0)
+            continue
+        cjk = sum(1 for ch in word if is_cjk_letter(ch))
+        n_cjk.append(cjk)
+        n_letters.append(letters(word) - cjk)
+        n_words.append(1 if not cjk or cjk_mixed(word) else 0)
+    return n_words, n_letters, n_cjk
+
+
 def speech_ms_from_counts(
     words: int,
     letter_count: int,

@@ -30,8 +30,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from aligner.detect import detect, paragraph_language
 from aligner.errors import TranscriptError
-from aligner.languages import detect, paragraph_language
 from aligner.model import (
     ROLE_CHAIRPERSON,
     ROLE_MEDIA,
@@ -401,7 +401,7 @@ def parse_transcript(
     * Every other non-empty line is a paragraph of the current turn. Text before the first speaker
       line (or in a transcript with none) belongs to the unnamed speaker ``""``.
     * A paragraph clearly in another script than ``language`` gets its own language
-      (:func:`aligner.languages.paragraph_language`), listed in ``language_switches``.
+      (:func:`aligner.detect.paragraph_language`), listed in ``language_switches``.
 
     Speakers are listed chairperson(s) first, then the header's speakers in header order, then
     the other turn speakers in order of first appearance with role ``"media"`` (``""`` when the
@@ -582,7 +582,7 @@ def read_transcript(
         path: The transcript.
         encoding: Python codec name; by default detected as :func:`decode` describes.
         language: BCP 47 tag of the document, or ``"auto"`` to detect it from the text
-            (:func:`aligner.languages.detect`; the choice and its reason are logged at INFO
+            (:func:`aligner.detect.detect`; the choice and its reason are logged at INFO
             and kept in ``Transcript.language_reason``).
         paragraph_languages: As for :func:`parse_transcript`: a paragraph in another script
             gets its own language, whether ``language`` was given or detected.

@@ -4,7 +4,7 @@ Two inputs:
 
 * ``--transcript``: a briefing transcript as ``aligner make`` reads it (parsed by
   ``aligner.transcript.read_transcript``). Every turn is spoken by its speaker's own voice and
-  rate, sentence by sentence (``aligner.segment.sentence_end_offsets`` per paragraph).
+  rate, sentence by sentence (``aligner.spaced.sentence_end_offsets`` per paragraph).
 * otherwise: ``Speaker: sentence`` lines; one speaker's lines in a row form a turn and every
   line is one sentence (what the backend tests use).
 
@@ -283,8 +283,8 @@ def split_cjk_sentences(paragraph: str) -> list[Sentence]:
         >>> [s.text for s in split_cjk_sentences("好。“走吧！”他说……对 OK")]
         ['好。', '“走吧！”', '他说……', '对 OK']
     """
+    from aligner.cjk import _CJK_CLOSERS
     from aligner.languages import profile_for
-    from aligner.segment import _CJK_CLOSERS
 
     ends = profile_for("zh-Hans").sentence_end
     texts: list[str] = []
@@ -304,7 +304,7 @@ def split_cjk_sentences(paragraph: str) -> list[Sentence]:
 def split_sentences(paragraph: str, cjk: bool = False) -> list[Sentence]:
     """Sentences of a paragraph at syntok's ends (for Chinese: ``split_cjk_sentences``); a
     token never straddles two sentences."""
-    from aligner.segment import sentence_end_offsets
+    from aligner.spaced import sentence_end_offsets
 
     if cjk:
         return split_cjk_sentences(paragraph)
@@ -358,8 +358,8 @@ def is_chinese(language: str) -> bool:
 
 
 def detect_chinese(text: str) -> bool:
-    """Whether ``aligner.languages.detect`` takes ``text`` for Chinese."""
-    from aligner.languages import detect
+    """Whether ``aligner.detect.detect`` takes ``text`` for Chinese."""
+    from aligner.detect import detect
 
     return is_chinese(detect(text)[0])
 

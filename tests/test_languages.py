@@ -1,4 +1,4 @@
-"""Tests for aligner.languages (profiles, detection), CJK decoding and the --lang option."""
+"""Tests for aligner.languages (profiles), aligner.detect, CJK decoding and the --lang option."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from aligner.cli import main
+from aligner.detect import detect
 from aligner.errors import TranscriptError
-from aligner.languages import PROFILES, detect, profile_for, width
+from aligner.languages import PROFILES, profile_for, width
 from aligner.rate import speech_ms
 from aligner.textfile import certain_cjk_encoding, decode
 

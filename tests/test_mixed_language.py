@@ -2,7 +2,7 @@
 
 Hand-made briefings: English with a Chinese paragraph, Chinese with an interpreter's English
 paragraph, and Chinese with Latin names, acronyms and numbers that must stay Chinese. Checked:
-the language of each paragraph and why (``languages.paragraph_language``, the JSON's
+the language of each paragraph and why (``detect.paragraph_language``, the JSON's
 ``language_reason`` / ``language_switches``, ``-v``), the per-cue language in the JSON and the
 ``<lang>`` spans in the WebVTT, each cue within its own language's profile (16 full-width units
 for Chinese, 42 characters for English), every character kept once and in order, and the real
@@ -27,7 +27,8 @@ from aligner.backends import align
 from aligner.batch.items import Settings
 from aligner.batch.work import count_review
 from aligner.cli import main
-from aligner.languages import paragraph_language, script_family, width
+from aligner.detect import paragraph_language, script_family
+from aligner.languages import width
 from aligner.model import Cue, Line, Subtitles, Turn
 from aligner.pipeline import GIVEN_REASON, make_subtitles, render, write_atomically
 from aligner.review.check import rules_for

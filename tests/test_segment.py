@@ -6,20 +6,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aligner.breaks import BAN, BEFORE_PREP, IN_NAME, SENTENCE, break_badness
 from aligner.errors import SegmentError
 from aligner.model import Line, Transcript, Turn
 from aligner.rate import speech_ms
-from aligner.segment import (
-    BAN,
-    BEFORE_PREP,
-    IN_NAME,
-    SENTENCE,
-    SegmentRules,
-    _analyse,
-    break_badness,
-    segment,
-    sentence_end_offsets,
-)
+from aligner.segment import SegmentRules, _analyse, segment
+from aligner.spaced import sentence_end_offsets
 
 ARTICLES = {"a", "an", "the"}
 

@@ -10,10 +10,11 @@ from clients import expected_cues, ffmpeg_cues, strict_srt, visible, w3c_validat
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aligner.cjk import chinese_words
 from aligner.languages import BIDI_CONTROLS, Profile, width
 from aligner.model import Line, Turn
 from aligner.pipeline import make_subtitles, render, write_atomically
-from aligner.segment import SegmentRules, _analyse, chinese_words, segment
+from aligner.segment import SegmentRules, _analyse, segment
 from aligner.transcript import read_transcript
 from aligner.writers import WriteOptions
 

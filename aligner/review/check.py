@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from aligner.breaks import AFTER_PREP, BAN, IN_NAME, break_badness
 from aligner.languages import width
 from aligner.review.parse import (
     ERROR,
@@ -26,7 +27,7 @@ from aligner.review.text import (
     visible_lines,
     vtt_problems,
 )
-from aligner.segment import AFTER_PREP, BAN, IN_NAME, SegmentRules, break_badness
+from aligner.segment import SegmentRules
 
 # Characters per line and reading speed by language (shared/notes/subtitle-norms.md §0-§1:
 # Netflix; CPS the conservative "template"/adult rates). Others use the English numbers.
