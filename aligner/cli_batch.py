@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from aligner.backends import BACKENDS
 from aligner.batch import EXECUTORS, BatchError, BatchProgress, BatchReport, Settings
 
 # cli.py imports this module at its end, once `main` and the shared options exist.
@@ -105,6 +106,15 @@ def _summary(report: BatchReport) -> None:
     default=None,
     help="CSV or JSON lines: transcript, audio, language, options (instead of or besides INPUT).",
 )
+@click.option(
+    "--aligner",
+    "backend",
+    type=click.Choice(sorted(BACKENDS)),
+    default=None,
+    help="Timing backend. Default: dtw (our own forced aligner) for items with a recording, "
+    "estimate without. dtw or aeneas applies to the items with a recording; estimate times "
+    "every item at a speaking rate, recordings or not.",
+)
 @subtitle_options
 @click.option("-v", "--verbose", count=True, help="A line per item on standard error (-vv: debug).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary; only errors.")
@@ -116,6 +126,7 @@ def batch(
     executor: str,
     scheduler: str | None,
     manifest: Path | None,
+    backend: str | None,
     language: str,
     max_chars: int | None,
     max_lines: int | None,
@@ -132,9 +143,9 @@ def batch(
     """Make subtitles for every transcript in INPUT (folders or files) into --out-dir.
 
     A transcript NAME.txt is synced with the recording of the same name (NAME.mp3, .m4a, .wav,
-    .mp4, ...) when there is one. Items run in parallel, each on its own: a failure is reported
-    and the others go on. A rerun skips items whose inputs and options are unchanged and redoes
-    the rest. Exit code 0 when every item succeeded, 1 when any failed.
+    .mp4, ...) when there is one, by --aligner. Items run in parallel, each on its own: a
+    failure is reported and the others go on. A rerun skips items whose inputs and options are
+    unchanged and redoes the rest. Exit code 0 when every item succeeded, 1 when any failed.
 
     \b
     Examples:
@@ -153,7 +164,7 @@ def batch(
             formats=_formats(formats_), max_chars=max_chars, max_lines=max_lines,
             max_cps=max_cps, cjk_line_end_punct=cjk_line_end_punct, wpm=wpm,
             speaker_labels=speaker_labels, vtt_colors=vtt_colors,
-            start_ms=parse_time(start), encoding=encoding, language=language,
+            start_ms=parse_time(start), encoding=encoding, language=language, aligner=backend,
         )  # fmt: skip
         settings.rules()
     except (ValueError, AlignerError) as err:

@@ -3,7 +3,7 @@
 Inputs, made in a temporary folder: ``--plain`` transcripts without audio (windows of
 ``--turns`` turns of the seed, each different) and ``--audio`` short transcripts with a
 recording spoken by espeak-ng (``scripts/make_sample_audio.py``, a few seconds each), which the
-default backend (aeneas) aligns. Each configuration runs the real command in a new process on a
+default backend (dtw) aligns. Each configuration runs the real command in a new process on a
 fresh output folder, so start-up is included, as a user would see it:
 
   * ``local --jobs 1``, ``local --jobs 2``;

@@ -1,22 +1,24 @@
 """Tests for aligner.batch and `aligner batch`: pairing, manifests, isolation, report, resume.
 
 Real files everywhere: a recording spoken by espeak-ng (``scripts/make_sample_audio.py``) that
-aeneas aligns, a corrupt mp3, a binary ``.txt``, a cp1252 transcript, an unpaired recording; a
-run killed with SIGKILL in the middle; the Dask executor on a ``LocalCluster``.
+dtw and aeneas align, a corrupt mp3, a binary ``.txt``, a cp1252 transcript, an unpaired
+recording; runs killed with SIGKILL in the middle; the Dask executor on a ``LocalCluster``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import fcntl
 import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import wave
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +27,13 @@ from click.testing import CliRunner
 
 from aligner.batch import (
     BatchError,
+    BatchProgress,
     Item,
     LocalExecutor,
     Settings,
     WorkerCrash,
     collect,
+    item_digest,
     make_executor,
     process_item,
     run_batch,
@@ -76,7 +80,7 @@ def write_tone(path: Path, seconds: float = 1.0) -> None:
 
 @pytest.fixture(scope="module")
 def speech(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An mp3 of SPOKEN, made by espeak-ng: what aeneas aligns."""
+    """An mp3 of SPOKEN, made by espeak-ng: what the forced aligners align."""
     folder = tmp_path_factory.mktemp("speech")
     lines = folder / "lines.txt"
     lines.write_text("".join(f"{who}: {text}\n" for who, text in SPOKEN), encoding="utf-8")
@@ -94,7 +98,7 @@ def spoken_transcript() -> str:
 def mixed(tmp_path: Path, speech: Path) -> Path:
     """A folder of good and bad items, in two sub-folders.
 
-    good-1, good-2: transcripts without audio; spoken: transcript + its recording (aeneas);
+    good-1, good-2: transcripts without audio; spoken: transcript + its recording (dtw);
     corrupt: transcript + an mp3 of random bytes; binary: a .txt of binary data;
     latin: a cp1252 transcript; orphan.wav: a recording without a transcript; notes.md ignored.
     """
@@ -187,7 +191,8 @@ def test_manifest_csv_and_json_lines(mixed: Path, tmp_path: Path) -> None:
         f"{mixed / 'latin.txt'},,fr,encoding=cp1252;max_chars=30\n"
         f"in/good-1.txt,in/audio/orphan.wav,,\n"
         f"in/good-2.txt,,,max_lines=9\n"
-        ",,,\n",
+        ",,,\n"
+        "in/binary.txt,,,aligner=whisper\n",
         encoding="utf-8",
     )
     items = {i.name: i for i in collect([], Settings(), manifest=csv_manifest).items}
@@ -198,16 +203,23 @@ def test_manifest_csv_and_json_lines(mixed: Path, tmp_path: Path) -> None:
     problem = str(items["good-2"].problem)
     assert "list.csv:4" in problem and "between 1 and 4, not 9" in problem
     assert "no transcript" in str(items["list.csv:5"].problem)
+    assert "aligner: 'whisper'; choose from aeneas, dtw, estimate" in str(items["binary"].problem)
 
     jsonl = tmp_path / "list.jsonl"
     rows = [
         {"transcript": "in/latin.txt", "options": {"encoding": "cp1252", "vtt_colors": True}},
-        {"transcript": "in/spoken.txt", "audio": "in/audio/spoken.mp3", "options": "start=1:30"},
+        {
+            "transcript": "in/spoken.txt",
+            "audio": "in/audio/spoken.mp3",
+            "options": "start=1:30;aligner=aeneas",
+        },
     ]
     jsonl.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     found = collect([mixed / "audio"], Settings(), manifest=jsonl)
     items = {i.name: i for i in found.items}
     assert items["latin"].settings.vtt_colors and items["spoken"].settings.start_ms == 90_000
+    assert items["spoken"].settings.aligner == "aeneas" and items["spoken"].backend() == "aeneas"
+    assert items["latin"].settings.aligner is None and items["latin"].backend() == "estimate"
     # The manifest pairs spoken.mp3: of the recordings in the folder, only two are unpaired.
     assert sorted(p.name for p in found.unpaired) == ["corrupt.mp3", "orphan.wav"]
 
@@ -263,6 +275,8 @@ def test_mixed_folder_outputs_report_and_exit_code(mixed: Path, tmp_path: Path) 
         assert entry["subtitles_ms"] == cues[-1]["end_ms"]
         assert 0 <= entry["review"] <= entry["cues"]
     assert items["spoken"]["audio_ms"] > 3000 and items["good-1"]["audio_ms"] is None
+    aligners = {name: entry["aligner"] for name, entry in items.items()}
+    assert aligners == {**dict.fromkeys(status, "estimate"), "spoken": "dtw", "corrupt": "dtw"}
     # Failures are listed at the end, one line each, and the unpaired recording is reported.
     tail = stderr[stderr.index("failed:") :]
     for name in ("binary", "corrupt", "latin"):
@@ -351,6 +365,8 @@ def test_name_clash_writes_nothing_for_that_name(tmp_path: Path) -> None:
     code, _, stderr = invoke(str(tmp_path / "a"), str(tmp_path / "b"), "-o", str(out))
     assert code == 1
     assert stderr.count("name clash") == 2
+    never_ran = [e for e in report_of(out)["items"] if e["item"] == "same"]
+    assert [e["aligner"] for e in never_ran] == [None, None]
     assert not list(out.glob("same.*"))
     assert (out / "other.srt").exists()
 
@@ -364,12 +380,59 @@ def test_stale_temporaries_are_removed_and_lock_is_held(tmp_path: Path) -> None:
     leftover.write_text("1\n00:00", encoding="utf-8")
     unrelated = out / ".mine.tmp"
     unrelated.write_text("keep", encoding="utf-8")
-    with (out / ".aligner-batch" / "lock").open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with holding_the_lock(out / ".aligner-batch" / "lock"):
         code, _, stderr = invoke(str(folder), "-o", str(out))
         assert code == 1 and "another batch is writing into this folder" in stderr
+        assert leftover.exists()  # not touched without the lock
     assert invoke(str(folder), "-o", str(out))[0] == 0
     assert not leftover.exists() and unrelated.exists()
+
+
+@contextlib.contextmanager
+def holding_the_lock(lock: Path) -> Iterator[None]:
+    """Another process holds the batch lock of a folder, as a running batch does."""
+    code = (
+        "import fcntl, sys\n"
+        "handle = open(sys.argv[1], 'a')\n"
+        "fcntl.lockf(handle, fcntl.LOCK_EX)\n"
+        "print('held', flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(lock)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        yield
+    finally:
+        holder.communicate("")  # end of its input: it ends, and the lock with it
+
+
+def test_one_batch_per_folder_in_one_process_and_the_executor_is_reusable(
+    tmp_path: Path,
+) -> None:
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    (folder / "a.txt").write_text(GOOD, encoding="utf-8")
+    inputs = collect([folder], Settings(formats=("srt",)))
+    refused: list[str] = []
+    with make_executor("local", jobs=1) as executor:
+
+        def again(_: BatchProgress) -> None:  # a second batch into the folder, meanwhile
+            try:
+                run_batch(inputs, out, executor=executor)
+            except BatchError as err:
+                refused.append(str(err))
+
+        first = run_batch(inputs, out, executor=executor, on_progress=again)
+        # The worker processes outlive the first batch; the folder's lock does not.
+        second = run_batch(inputs, out, executor=executor)
+    assert refused == [f"{out}: another batch is writing into this folder"]
+    assert [r.status for r in first.results] == ["ok"]
+    assert [r.status for r in second.results] == ["skipped"]
 
 
 def test_usage_errors(tmp_path: Path) -> None:
@@ -442,14 +505,8 @@ def test_sigkill_mid_run_then_rerun_finishes_cleanly(tmp_path: Path) -> None:
     expected = {n: b for n, b in visible_files(clean).items() if not n.startswith("batch")}
     assert len(expected) == 3 * count
 
-    command = [sys.executable, "-m", "aligner", "batch", str(folder), "-o", str(out), "-j", "1"]
-    process = subprocess.Popen(command, start_new_session=True, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while len(list(out.glob("*.json"))) < 5 and time.monotonic() < deadline:
-            time.sleep(0.005)
+    with batch_under_way(folder, out, jobs=1) as process:
         os.killpg(process.pid, signal.SIGKILL)  # the batch and its worker processes
-    finally:
         process.wait()
     assert process.returncode == -signal.SIGKILL
     written = {n: b for n, b in visible_files(out).items() if n != "batch.log"}
@@ -458,6 +515,8 @@ def test_sigkill_mid_run_then_rerun_finishes_cleanly(tmp_path: Path) -> None:
     for name, data in written.items():
         assert data == expected[name], f"{name} is partial"
 
+    # Right after the kill, when the killed workers may still be exiting: the folder's lock
+    # was the batch process's alone (with flock, the workers' copies held it a few ms more).
     code, _, stderr = invoke(str(folder), "-o", str(out), "--jobs", "2")
     assert code == 0, stderr
     report = report_of(out)
@@ -469,6 +528,147 @@ def test_sigkill_mid_run_then_rerun_finishes_cleanly(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".aligner-batch"]
     states = sorted(p.name for p in (out / ".aligner-batch").iterdir())
     assert states == sorted([f"item-{k:03d}.json" for k in range(count)] + ["lock"])
+
+
+@contextlib.contextmanager
+def batch_under_way(folder: Path, out: Path, *, jobs: int) -> Iterator[subprocess.Popen[bytes]]:
+    """`aligner batch` in a process group of its own, handed over with 5 items written.
+
+    Fails, saying what the batch said, when it ends before; kills the group at the end.
+    """
+    command = [sys.executable, "-m", "aligner", "batch", str(folder), "-o", str(out)]
+    with tempfile.TemporaryFile("w+") as errors:
+        process = subprocess.Popen(
+            [*command, "-j", str(jobs)], start_new_session=True, stderr=errors
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while process.poll() is None and time.monotonic() < deadline:
+                if len(list(out.glob("*.json"))) >= 5:
+                    break
+                time.sleep(0.005)
+            else:
+                errors.seek(0)
+                pytest.fail(
+                    f"no batch with 5 items written: exit {process.poll()}\n{errors.read()}"
+                )
+            yield process
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def process_group(group: int) -> list[int]:
+    """The live processes of a process group (Linux: read from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            # pid (comm) state ppid pgrp ...: comm may hold spaces, so split after its ')'
+            state, _, pgrp = stat.read_text().rpartition(")")[2].split()[:3]
+            if int(pgrp) == group and state != "Z":
+                found.append(int(stat.parent.name))
+    return found
+
+
+def test_killing_only_the_batch_process_frees_the_folder_and_ends_its_workers(
+    tmp_path: Path,
+) -> None:
+    """What the OOM killer or `kill -9 PID` does: the batch dies, its workers are orphaned."""
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    for k in range(100):
+        (folder / f"item-{k:03d}.txt").write_text(transcript_text(k), encoding="utf-8")
+    with batch_under_way(folder, out, jobs=2) as process:
+        assert len(process_group(process.pid)) == 3  # the batch and its 2 workers
+        os.kill(process.pid, signal.SIGKILL)  # the batch process alone
+        process.wait()
+        code, _, stderr = invoke(str(folder), "-o", str(out), "--jobs", "2")
+        assert code == 0, stderr
+        assert {e["status"] for e in report_of(out)["items"]} == {"ok", "skipped"}
+        deadline = time.monotonic() + 10
+        while process_group(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert process_group(process.pid) == [], "orphaned workers must end on their own"
+
+
+# --- Aligners ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def synced(tmp_path: Path, speech: Path) -> Path:
+    """A transcript with its recording (spoken) and one without (plain)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "spoken.txt").write_text(spoken_transcript(), encoding="utf-8")
+    (folder / "spoken.mp3").write_bytes(speech.read_bytes())
+    (folder / "plain.txt").write_text(GOOD, encoding="utf-8")
+    return folder
+
+
+def aligned(out: Path) -> dict[str, tuple[str, str]]:
+    """Each item's status and aligner, from the JSON report (the CSV must say the same)."""
+    from_json = {e["item"]: (e["status"], e["aligner"]) for e in report_of(out)["items"]}
+    with (out / "batch-report.csv").open(encoding="utf-8", newline="") as handle:
+        from_csv = {r["item"]: (r["status"], r["aligner"]) for r in csv.DictReader(handle)}
+    assert from_csv == from_json
+    return from_json
+
+
+def made_by_make(transcript: Path, tmp_path: Path, *options: str) -> dict[str, bytes]:
+    """What `aligner make` writes for ``transcript`` with ``options``."""
+    single = tmp_path / "single"
+    single.mkdir(exist_ok=True)
+    args = ["make", str(transcript), "-f", "srt,vtt,json", "-o", str(single), *options]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.stderr
+    return {p.name: p.read_bytes() for p in single.iterdir()}
+
+
+def test_the_aligner_is_part_of_the_digest(synced: Path) -> None:
+    items = {item.name: item for item in collect([synced], Settings()).items}
+
+    def digest(name: str, aligner: str | None) -> str:
+        item = items[name]
+        return item_digest(replace(item, settings=replace(item.settings, aligner=aligner)))
+
+    assert digest("spoken", None) == digest("spoken", "dtw")  # the default, by name or not
+    assert len({digest("spoken", a) for a in (None, "aeneas", "estimate")}) == 3
+    # Without a recording every choice times the item at a speaking rate: the same files.
+    assert {digest("plain", a) for a in ("dtw", "aeneas", "estimate")} == {digest("plain", None)}
+
+
+def test_aligner_option_redoes_what_it_changes(synced: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert invoke(str(synced), "-o", str(out))[0] == 0
+    assert aligned(out) == {"plain": ("ok", "estimate"), "spoken": ("ok", "dtw")}
+    by_default = visible_files(out)
+
+    code, _, stderr = invoke(str(synced), "-o", str(out), "--aligner", "aeneas")
+    assert code == 0, stderr
+    assert aligned(out) == {"plain": ("skipped", "estimate"), "spoken": ("ok", "aeneas")}
+    with_aeneas = made_by_make(synced / "spoken.txt", tmp_path, "--audio",
+                               str(synced / "spoken.mp3"), "--aligner", "aeneas")  # fmt: skip
+    assert {n: b for n, b in visible_files(out).items() if n in with_aeneas} == with_aeneas
+    assert with_aeneas["spoken.json"] != by_default["spoken.json"]
+    code, _, stderr = invoke(str(synced), "-o", str(out), "--aligner", "aeneas")
+    assert code == 0, stderr
+    assert aligned(out) == {"plain": ("skipped", "estimate"), "spoken": ("skipped", "aeneas")}
+
+    # Named or by default, dtw is the same digest.
+    assert invoke(str(synced), "-o", str(out), "--aligner", "dtw")[0] == 0
+    assert aligned(out) == {"plain": ("skipped", "estimate"), "spoken": ("ok", "dtw")}
+    assert invoke(str(synced), "-o", str(out))[0] == 0
+    assert aligned(out) == {"plain": ("skipped", "estimate"), "spoken": ("skipped", "dtw")}
+    assert visible_files(out)["spoken.json"] == by_default["spoken.json"]
+
+    # estimate: the recording's timing is ignored (the files of a transcript without one), but
+    # the recording is still read: its duration is reported.
+    assert invoke(str(synced), "-o", str(out), "--aligner", "estimate")[0] == 0
+    assert aligned(out) == {"plain": ("skipped", "estimate"), "spoken": ("ok", "estimate")}
+    without_audio = made_by_make(synced / "spoken.txt", tmp_path)
+    assert {n: b for n, b in visible_files(out).items() if n in without_audio} == without_audio
+    assert by_item(report_of(out))["spoken"]["audio_ms"] > 3000
 
 
 # --- Dask ----------------------------------------------------------------------------------
@@ -505,6 +705,23 @@ def test_dask_executor_gives_the_same_report(mixed: Path, tmp_path: Path, cluste
     # Resuming works across executors: the local run's state is the dask run's.
     code, _, _ = invoke(str(mixed), "-o", str(remote), "-j", "2")
     assert {e["status"] for e in report_of(remote)["items"]} == {"skipped", "failed"}
+
+
+def test_dask_executor_uses_the_aligner_asked_for(
+    synced: Path, tmp_path: Path, cluster: str
+) -> None:
+    local, remote = tmp_path / "local", tmp_path / "dask"
+    assert invoke(str(synced), "-o", str(local), "-j", "1", "--aligner", "aeneas")[0] == 0
+    code, _, stderr = invoke(
+        str(synced), "-o", str(remote), "--executor", "dask", "--scheduler", cluster,
+        "--aligner", "aeneas",
+    )  # fmt: skip
+    assert code == 0, stderr
+    assert aligned(remote) == {"plain": ("ok", "estimate"), "spoken": ("ok", "aeneas")}
+    assert results_without_timing(report_of(remote)) == results_without_timing(report_of(local))
+    for name, data in visible_files(local).items():
+        if not name.startswith("batch"):
+            assert visible_files(remote)[name] == data, name
 
 
 def test_run_batch_without_the_cli(tmp_path: Path) -> None:

@@ -6,6 +6,8 @@ import importlib
 import logging
 import os
 import signal
+import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -52,10 +54,27 @@ class Executor(Protocol):
     ) -> None: ...
 
 
-def _ignore_sigint() -> None:
+# How often a local worker checks that the batch process that started it is still there.
+ORPHAN_CHECK_S = 0.5
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK_S)
+    os._exit(1)
+
+
+def _init_worker() -> None:
     # Ctrl-C reaches the whole process group; the parent decides what to do, workers just end
     # when it shuts them down (otherwise each prints its own KeyboardInterrupt traceback).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Killed alone (kill -9 of its PID, the OOM killer), the batch process leaves its workers
+    # waiting for tasks that never come: each holds the pipes open, so none reads an end of
+    # file. They end themselves once they are orphaned (their parent changes).
+    watch = threading.Thread(
+        target=_exit_when_orphaned, args=(os.getppid(),), name="orphan-watch", daemon=True
+    )
+    watch.start()
 
 
 class LocalExecutor:
@@ -76,7 +95,7 @@ class LocalExecutor:
         self._pool: ProcessPoolExecutor | None = None
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self.jobs, initializer=_ignore_sigint)
+        return ProcessPoolExecutor(max_workers=self.jobs, initializer=_init_worker)
 
     def __enter__(self) -> Self:
         self._pool = self._new_pool()

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from aligner.backends import BACKENDS, default_backend
 from aligner.errors import AlignerError
 from aligner.segment import SegmentRules
 from aligner.timecode import parse_time
@@ -50,6 +51,7 @@ class Settings:
     start_ms: int = 0
     encoding: str | None = None
     language: str = "auto"  # detected from each transcript
+    aligner: str | None = None  # None: the default backend (Item.backend)
 
     def overrides(self) -> dict[str, object]:
         """The SegmentRules fields these settings set; None keeps the language's value."""
@@ -97,6 +99,20 @@ class Item:
     def output_names(self) -> list[str]:
         """File names of the outputs, in the order of ``settings.formats``."""
         return [f"{self.name}{EXTENSION[fmt]}" for fmt in self.settings.formats]
+
+    def backend(self) -> str:
+        """The timing backend that makes this item.
+
+        ``settings.aligner`` when it can run: ``estimate`` always, a forced aligner (``dtw``,
+        ``aeneas``) when the item has a recording. An item without a recording is timed at a
+        speaking rate whatever the forced aligner asked for, as in a folder where only some
+        transcripts have one. None asks for the default: ``dtw`` with a recording, else
+        ``estimate``.
+        """
+        wanted = self.settings.aligner
+        if wanted is None or (self.audio is None and wanted != "estimate"):
+            return default_backend(self.audio)
+        return wanted
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,8 +210,15 @@ def _option(key: str, raw: object) -> tuple[str, object]:
     elif key == "encoding":
         codecs.lookup(text)  # LookupError names the codec
         value = text
+    elif key == "aligner":
+        if text not in BACKENDS:
+            raise ValueError(f"aligner: {text!r}; choose from {', '.join(sorted(BACKENDS))}")
+        value = text
     else:
-        known = "max_chars, max_lines, max_cps, wpm, speaker_labels, vtt_colors, start, encoding"
+        known = (
+            "max_chars, max_lines, max_cps, wpm, speaker_labels, vtt_colors, start, encoding, "
+            "aligner"
+        )
         raise ValueError(f"unknown option {key!r}; known: {known}")
     return key, value
 
@@ -263,8 +286,8 @@ def read_manifest(path: Path, settings: Settings) -> list[Item]:
 
     Columns (keys): ``transcript`` (required), ``audio``, ``language``, ``options`` (a JSON
     object, or ``key=value;key=value``: ``max_chars``, ``max_lines``, ``max_cps``, ``wpm``,
-    ``speaker_labels``, ``vtt_colors``, ``start``, ``encoding``). Relative paths are relative
-    to the manifest's folder. A bad row becomes an item with a ``problem``.
+    ``speaker_labels``, ``vtt_colors``, ``start``, ``encoding``, ``aligner``). Relative paths
+    are relative to the manifest's folder. A bad row becomes an item with a ``problem``.
 
     Raises:
         BatchError: The manifest cannot be read, or its columns are wrong.

@@ -14,7 +14,7 @@ from aligner.batch.items import REPORT_STEM
 REPORT_SCHEMA = 1
 STATUSES = ("ok", "skipped", "failed")
 CSV_COLUMNS = (
-    "item", "status", "error", "transcript", "audio", "outputs", "cues", "review",
+    "item", "status", "error", "transcript", "audio", "aligner", "outputs", "cues", "review",
     "audio_ms", "subtitles_ms", "seconds",
 )  # fmt: skip
 
@@ -29,6 +29,9 @@ class ItemResult:
         error: Why it failed, one line; None otherwise.
         transcript: The transcript's path as given.
         audio: The recording's path as given, or None.
+        aligner: The timing backend that made (or failed to make) the item: ``dtw``,
+            ``aeneas`` or ``estimate``; None for an item that never ran (a name clash, a bad
+            manifest row).
         outputs: The output files' names in the output folder.
         cues: Number of cues (None when failed).
         review: Cues needing review: they break a limit the tool could not meet.
@@ -42,6 +45,7 @@ class ItemResult:
     error: str | None
     transcript: str
     audio: str | None
+    aligner: str | None = None
     outputs: tuple[str, ...] = ()
     cues: int | None = None
     review: int | None = None

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -64,20 +66,40 @@ class BatchReport:
         return sum(r.status == status for r in self.results)
 
 
+# Output folders (their state folders, resolved) a batch of this process is writing into.
+_HELD: set[Path] = set()
+_HELD_GUARD = threading.Lock()
+
+
 @contextlib.contextmanager
 def _locked(state_dir: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the output folder; the kernel drops it if we are killed."""
-    handle = (state_dir / "lock").open("a")
+    """Hold an exclusive lock on the output folder; the kernel drops it when this process ends.
+
+    A POSIX record lock (``lockf``): it belongs to this process alone. An ``flock`` belongs to
+    the open file, which forked workers share, so the folder stayed locked while any of them
+    lived: a few ms after the group was killed, for ever after this process alone was killed,
+    and into a second run with the same executor. Record locks of one process do not exclude
+    each other, hence ``_HELD``; closing any descriptor of the file drops them, hence the file
+    is opened only when ``_HELD`` allows it.
+    """
+    key = state_dir.resolve()
+    busy = BatchError(f"{state_dir.parent}: another batch is writing into this folder")
+    with _HELD_GUARD:
+        if key in _HELD:
+            raise busy
+        _HELD.add(key)
     try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BatchError(
-                f"{state_dir.parent}: another batch is writing into this folder"
-            ) from None
-        yield
+        with (state_dir / "lock").open("a") as handle:
+            try:
+                fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as err:
+                if err.errno in (errno.EACCES, errno.EAGAIN):
+                    raise busy from None
+                raise BatchError(f"{handle.name}: cannot lock ({err.strerror})") from err
+            yield
     finally:
-        handle.close()
+        with _HELD_GUARD:
+            _HELD.discard(key)
 
 
 def _remove_stale_temporaries(out_dir: Path, names: list[str]) -> None:
@@ -122,6 +144,7 @@ def _state_json(item: Item, outcome: Outcome, outputs: dict[str, str], error: st
         "digest": outcome.digest,
         "transcript": str(item.transcript),
         "audio": str(item.audio) if item.audio else None,
+        "aligner": item.backend(),
         "outputs": outputs,
         **(_state_counts(outcome) if error is None else {}),
     }
@@ -203,6 +226,7 @@ class _Batch:
             error=error,
             transcript=str(item.transcript),
             audio=str(item.audio) if item.audio else None,
+            aligner=item.backend(),
             outputs=outputs,
             cues=_int(counts.get("cues")),
             review=_int(counts.get("review")),

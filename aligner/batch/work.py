@@ -19,8 +19,8 @@ from aligner.segment import SegmentRules
 
 # Bump when the digest's recipe changes, or when the same inputs and settings make different
 # outputs within one package version, so that every item is redone once. 2: per-paragraph
-# languages and the JSON's language_reason / language_switches.
-DIGEST_VERSION = 2
+# languages and the JSON's language_reason / language_switches. 3: the dtw aligner's guide.
+DIGEST_VERSION = 3
 _CHUNK = 1 << 20  # recordings are hashed a MiB at a time, never held in memory
 
 
@@ -64,20 +64,22 @@ def item_digest(item: Item) -> str:
     """SHA-256 over what decides an item's outputs.
 
     The transcript's and the recording's bytes (not their names or times), the settings, the
-    backend that will time it (a recording is aligned by aeneas once that backend is installed,
-    which changes the result) and the package version.
+    backend that times it (``Item.backend``) and the package version. The ``aligner`` setting
+    counts only through that backend: asking for ``dtw`` by name or by default makes the same
+    files, and so does ``aeneas`` for an item without a recording (timed at a speaking rate).
 
     Raises:
         OSError: An input cannot be read.
     """
     from aligner import __version__
-    from aligner.backends import default_backend
 
+    settings = item.settings.as_dict()
+    del settings["aligner"]  # hashed as the backend it resolves to
     recipe = {
         "digest": DIGEST_VERSION,
         "version": __version__,
-        "backend": default_backend(item.audio),
-        "settings": item.settings.as_dict(),
+        "backend": item.backend(),
+        "settings": settings,
         "transcript": file_sha256(item.transcript),
         "audio": file_sha256(item.audio) if item.audio is not None else None,
     }
@@ -135,7 +137,8 @@ def _make(item: Item) -> Outcome:
 
     settings = item.settings
     # A recording that cannot be read fails its item even with a backend that does not
-    # listen to it (estimate), and its duration goes into the report.
+    # listen to it (estimate: --aligner estimate ignores the recordings' timing, not the
+    # recordings), and its duration goes into the report.
     audio_ms = probe_duration_ms(item.audio) if item.audio is not None else None
     made: list[Subtitles] = []
     texts = run(
@@ -145,7 +148,7 @@ def _make(item: Item) -> Outcome:
         options=settings.write_options(),
         encoding=settings.encoding,
         language=settings.language,
-        backend=None,
+        backend=item.backend(),
         audio=item.audio,
         start_ms=settings.start_ms,
         on_done=made.append,
