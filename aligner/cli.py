@@ -106,6 +106,15 @@ _SUBTITLE_OPTIONS = [
         help="Reading speed limit, characters per second. Default: the language's (en 17, zh 9).",
     ),
     click.option(
+        "--min-gap",
+        type=click.IntRange(0, 1000),
+        default=None,
+        metavar="MS",
+        help=f"Smallest gap between two cues, in ms; it comes out of the first cue's end, so "
+        f"0 lets a cue cut inside running speech last until the next one starts. "
+        f"Default: {DEFAULTS.min_gap_ms} (2 frames at 24 fps).",
+    ),
+    click.option(
         "--cjk-line-end-punct",
         type=click.Choice(["keep", "space"]),
         default="keep",
@@ -157,6 +166,7 @@ def rule_overrides(
     max_cps: float | None,
     wpm: float,
     cjk_line_end_punct: str,
+    min_gap: int | None = None,
 ) -> dict[str, object]:
     """The SegmentRules fields the options set; None leaves the language profile's value."""
     return {
@@ -165,6 +175,7 @@ def rule_overrides(
         "max_cps": max_cps,
         "words_per_minute": wpm,
         "cjk_line_end_punct": cjk_line_end_punct,
+        "min_gap_ms": min_gap,
     }
 
 
@@ -271,6 +282,7 @@ def make(
     max_chars: int | None,
     max_lines: int | None,
     max_cps: float | None,
+    min_gap: int | None,
     cjk_line_end_punct: str,
     wpm: float,
     speaker_labels: str,
@@ -296,7 +308,7 @@ def make(
         raise click.BadParameter(str(err), param_hint="--start") from None
     targets = _targets(transcript, output, _formats(format_))
     try:
-        overrides = rule_overrides(max_chars, max_lines, max_cps, wpm, cjk_line_end_punct)
+        overrides = rule_overrides(max_chars, max_lines, max_cps, wpm, cjk_line_end_punct, min_gap)
         if language != "auto":
             SegmentRules.for_language(language, **overrides)  # fail before reading anything
         options = WriteOptions(speaker_labels=speaker_labels, vtt_colors=vtt_colors)

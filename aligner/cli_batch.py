@@ -131,6 +131,7 @@ def batch(
     max_chars: int | None,
     max_lines: int | None,
     max_cps: float | None,
+    min_gap: int | None,
     cjk_line_end_punct: str,
     wpm: float,
     speaker_labels: str,
@@ -162,7 +163,7 @@ def batch(
     try:
         settings = Settings(
             formats=_formats(formats_), max_chars=max_chars, max_lines=max_lines,
-            max_cps=max_cps, cjk_line_end_punct=cjk_line_end_punct, wpm=wpm,
+            max_cps=max_cps, min_gap_ms=min_gap, cjk_line_end_punct=cjk_line_end_punct, wpm=wpm,
             speaker_labels=speaker_labels, vtt_colors=vtt_colors,
             start_ms=parse_time(start), encoding=encoding, language=language, aligner=backend,
         )  # fmt: skip

@@ -738,3 +738,13 @@ def test_run_batch_without_the_cli(tmp_path: Path) -> None:
         )
     assert [r.status for r in report.results] == ["ok"] and seen == [(1, 1)]
     assert report.report_json.exists() and report.report_csv.exists()
+
+
+def test_min_gap_setting_and_manifest_option() -> None:
+    """--min-gap reaches the rules, and a manifest row may set it as ``min_gap``."""
+    from aligner.batch.items import _option
+
+    assert Settings(min_gap_ms=0).rules().min_gap_ms == 0
+    assert Settings().rules().min_gap_ms == 84
+    assert _option("min_gap", "0") == ("min_gap_ms", 0)
+    assert Settings(min_gap_ms=0).as_dict() != Settings().as_dict()  # part of the digest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -100,3 +101,26 @@ def test_bad_recording_is_one_line_and_nothing_written(
     assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["brief.mp3"]
     assert bad.read_bytes() == content
+
+
+def test_min_gap_comes_out_of_ends_only(tmp_path: Path) -> None:
+    """The bundled excerpt, where half the cues are cut inside running speech: the default
+    keeps 84 ms between cues; --min-gap 0 lets such a cue last until the next one starts,
+    and no start moves."""
+    excerpt = ROOT / "samples" / "scio-briefing-2021-05-31.excerpt"
+    text, audio = f"{excerpt}.en.txt", f"{excerpt}.en.mp3"
+    runs = {}
+    for gap in (None, 0):
+        out = tmp_path / f"gap-{gap}.json"
+        args = ["make", text, "--audio", audio]
+        args += ["-o", str(out)] + ([] if gap is None else ["--min-gap", str(gap)])
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        runs[gap] = json.loads(out.read_text("utf-8"))["cues"]
+    default, chained = runs[None], runs[0]
+    assert [c["start_ms"] for c in default] == [c["start_ms"] for c in chained]
+    gaps = [b["start_ms"] - a["end_ms"] for a, b in itertools.pairwise(default)]
+    assert min(gaps) >= 84, gaps
+    gaps0 = [b["start_ms"] - a["end_ms"] for a, b in itertools.pairwise(chained)]
+    assert min(gaps0) >= 0 and sum(g < 84 for g in gaps0) >= len(gaps0) // 4, gaps0
+    assert all(c0["end_ms"] >= c["end_ms"] for c, c0 in zip(default, chained, strict=True))

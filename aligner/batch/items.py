@@ -44,6 +44,7 @@ class Settings:
     max_chars: int | None = None  # None: the language profile's
     max_lines: int | None = None
     max_cps: float | None = None
+    min_gap_ms: int | None = None
     cjk_line_end_punct: str = "keep"
     wpm: float = _RULES.words_per_minute
     speaker_labels: str = "name"
@@ -59,6 +60,7 @@ class Settings:
             "max_chars": self.max_chars,
             "max_lines": self.max_lines,
             "max_cps": self.max_cps,
+            "min_gap_ms": self.min_gap_ms,
             "words_per_minute": self.wpm,
             "cjk_line_end_punct": self.cjk_line_end_punct,
         }
@@ -190,6 +192,8 @@ def _option(key: str, raw: object) -> tuple[str, object]:
     text = str(raw).strip()
     if key in ("max_chars", "max_lines"):
         value: object = int(text)
+    elif key == "min_gap":
+        return "min_gap_ms", int(text)
     elif key in ("max_cps", "wpm"):
         value = float(text)
     elif key == "vtt_colors":
@@ -216,8 +220,8 @@ def _option(key: str, raw: object) -> tuple[str, object]:
         value = text
     else:
         known = (
-            "max_chars, max_lines, max_cps, wpm, speaker_labels, vtt_colors, start, encoding, "
-            "aligner"
+            "max_chars, max_lines, max_cps, min_gap, wpm, speaker_labels, vtt_colors, start, "
+            "encoding, aligner"
         )
         raise ValueError(f"unknown option {key!r}; known: {known}")
     return key, value
@@ -285,8 +289,9 @@ def read_manifest(path: Path, settings: Settings) -> list[Item]:
     """Items listed in a manifest: CSV with a header, or JSON lines.
 
     Columns (keys): ``transcript`` (required), ``audio``, ``language``, ``options`` (a JSON
-    object, or ``key=value;key=value``: ``max_chars``, ``max_lines``, ``max_cps``, ``wpm``,
-    ``speaker_labels``, ``vtt_colors``, ``start``, ``encoding``, ``aligner``). Relative paths
+    object, or ``key=value;key=value``: ``max_chars``, ``max_lines``, ``max_cps``,
+    ``min_gap``, ``wpm``, ``speaker_labels``, ``vtt_colors``, ``start``, ``encoding``,
+    ``aligner``). Relative paths
     are relative to the manifest's folder. A bad row becomes an item with a ``problem``.
 
     Raises:
