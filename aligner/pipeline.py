@@ -49,9 +49,11 @@ def make_subtitles(
     """
     rules = rules or SegmentRules.for_language(transcript.language)
     options = options or writers.WriteOptions()
-    style = options.speaker_labels
+    style, language = options.speaker_labels, transcript.language
     lines = segment(
-        transcript.turns, rules, label_for=lambda name: writers.speaker_label(name, style)
+        transcript.turns,
+        rules,
+        label_for=lambda name: writers.speaker_label(name, style, language),
     )
     cues = align(
         lines, audio, rules=rules, backend=backend, start_ms=start_ms, on_progress=on_progress

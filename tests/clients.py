@@ -252,7 +252,7 @@ def expected_cues(doc: Subtitles, options: WriteOptions, *, voices: bool) -> lis
     for i, cue in enumerate(doc.cues):
         text = "\n".join(clean_lines(cue.text))
         if doc.first_of_turn(i):
-            text = visible_label(cue.speaker, options) + text
+            text = visible_label(cue.speaker, options, doc.language) + text
         voice = (annotation(cue.speaker) or None) if voices else None
         out.append(ClientCue(min(cue.start_ms, MAX_MS), min(cue.end_ms, MAX_MS), text, voice))
     return out

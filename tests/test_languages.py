@@ -131,6 +131,30 @@ def test_cli_detects_chinese_and_reports_why(tmp_path: Path) -> None:
     assert srt.startswith("1\n00:00:00,000 --> ")
 
 
+def test_chinese_labels_take_the_full_width_colon(tmp_path: Path) -> None:
+    """In a Chinese document the label is ``寿小丽：`` (no space), in an English one
+    ``Shou Xiaoli: ``; check and the preview's reader take both for labels."""
+    from aligner.review.text import split_label
+
+    en_sample = ZH_SAMPLE.parent / "scio-briefing-2021-05-31.excerpt.en.txt"
+    for sample in (ZH_SAMPLE, en_sample):
+        result = CliRunner().invoke(
+            main, ["make", str(sample), "-o", str(tmp_path), "-f", "srt,vtt"]
+        )
+        assert result.exit_code == 0, result.output
+    srt = (tmp_path / (ZH_SAMPLE.stem + ".srt")).read_text("utf-8").splitlines()
+    assert srt[2] == "寿小丽：女士们、先生们，下午好！"
+    assert split_label(srt[2]) == ("寿小丽", "女士们、先生们，下午好！")
+    vtt = (tmp_path / (ZH_SAMPLE.stem + ".vtt")).read_text("utf-8")
+    assert "<v 寿小丽>寿小丽：女士们" in vtt and "寿小丽: " not in vtt
+    english = (tmp_path / (en_sample.stem + ".srt")).read_text("utf-8").splitlines()
+    assert english[2].startswith("Shou Xiaoli: ")
+    srt_path = str(tmp_path / (ZH_SAMPLE.stem + ".srt"))
+    result = CliRunner().invoke(main, ["check", srt_path, "--lang", "zh-Hans", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert "line-too-long" not in result.output and '"warning": 0' in result.output
+
+
 def test_cli_lang_overrides_and_space_style(tmp_path: Path) -> None:
     out = tmp_path / "out.srt"
     result = CliRunner().invoke(

@@ -128,7 +128,11 @@ def check_cues(doc: Subtitles, turns: Turns, options: WriteOptions | None = None
     for i, cue in enumerate(doc.cues):
         rules = SegmentRules.for_language(cue.language)
         counting = rules.profile.counting
-        label = speaker_label(cue.speaker, options.speaker_labels) if doc.first_of_turn(i) else ""
+        label = (
+            speaker_label(cue.speaker, options.speaker_labels, doc.language)
+            if doc.first_of_turn(i)
+            else ""
+        )
         rows = cue.text.split("\n")
         assert 1 <= len(rows) <= rules.max_lines, cue
         assert width(label + rows[0], counting) <= rules.max_chars, (cue.language, rows[0])

@@ -117,7 +117,9 @@ def count_review(doc: Subtitles, settings: Settings) -> int:
         counting = rules.profile.counting
         label = ""
         if cue.turn_index != previous_turn:
-            label = speaker_label(" ".join(cue.speaker.split()), settings.speaker_labels)
+            label = speaker_label(
+                " ".join(cue.speaker.split()), settings.speaker_labels, doc.language
+            )
         previous_turn = cue.turn_index
         lines = cue.text.split("\n")
         widest = max(width(line, counting) for line in [label + lines[0], *lines[1:]])

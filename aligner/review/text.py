@@ -25,7 +25,8 @@ _VOICE = re.compile(r"<v(?:\.[^\s.<>]+)*[ \t\f]+([^<>]+)>")
 # A visible speaker label: "Li Xiaojun: ", "LI XIAOJUN: ", "[Li Xiaojun] " (our writers' styles),
 # after the RIGHT-TO-LEFT MARK (or LRM) a right-to-left cue may start with.
 _LABEL_BODY = r"(?:\[(?P<b>[^\[\]]{1,40})\]|(?P<n>[^\s:：.!?,;\u200e\u200f][^:：.!?;]{0,39}?)[:：])"
-_LABEL = re.compile(f"^[\u200e\u200f]?{_LABEL_BODY}\\s+(?=\\S)")
+# "Name: text", or "Name：text" (Chinese and Japanese write no space after the full-width colon)
+_LABEL = re.compile(f"^[\u200e\u200f]?{_LABEL_BODY}(?:(?<=：)\\s*|\\s+)(?=\\S)")
 _LABEL_ONLY = re.compile(f"[\u200e\u200f]?{_LABEL_BODY}")
 
 
@@ -209,6 +210,8 @@ def split_label(line: str) -> tuple[str, str] | None:
         True
         >>> split_label("\u200fCGTN: مساء الخير")  # after a RIGHT-TO-LEFT MARK
         ('CGTN', 'مساء الخير')
+        >>> split_label("寿小丽：女士们、先生们")  # Chinese: a full-width colon, no space
+        ('寿小丽', '女士们、先生们')
     """
     match = _LABEL.match(line)
     if match is None:

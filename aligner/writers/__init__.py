@@ -39,22 +39,31 @@ class WriteOptions:
 WriteFn = Callable[[Subtitles, TextIO, WriteOptions], None]
 
 
-def speaker_label(name: str, style: str) -> str:
+def speaker_label(name: str, style: str, language: str = "en") -> str:
     """The visible label for ``name`` in ``style``, with its trailing space; ``""`` for none.
+
+    In a document whose language counts characters by width (Chinese, Japanese) the colon is
+    the full-width ``：`` with no space after it, as those languages write it (the same width
+    as ``: ``).
 
     Example:
         >>> speaker_label("Li Xiaojun", "upper")
         'LI XIAOJUN: '
         >>> speaker_label("CGTN", "bracket")
         '[CGTN] '
+        >>> speaker_label("寿小丽", "name", "zh-Hans")
+        '寿小丽：'
     """
     if not name or style == "none":
         return ""
-    if style == "upper":
-        return f"{name.upper()}: "
     if style == "bracket":
         return f"[{name}] "
-    return f"{name}: "
+    shown = name.upper() if style == "upper" else name
+    from aligner.languages import profile_for
+
+    if profile_for(language).counting == "cjk":
+        return f"{shown}："
+    return f"{shown}: "
 
 
 def _srt(doc: Subtitles, stream: TextIO, options: WriteOptions) -> None:

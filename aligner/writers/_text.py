@@ -109,14 +109,16 @@ def mark_rtl_lines(lines: list[str], language: str) -> list[str]:
     return [line if first_strong(line) == "R" else RLM + line for line in lines]
 
 
-def visible_label(name: str, options: WriteOptions) -> str:
+def visible_label(name: str, options: WriteOptions, language: str = "en") -> str:
     r"""The label that starts a turn's first cue; whitespace runs in ``name`` become one space.
+
+    ``language`` is the document's (``speaker_label``: a full-width colon in Chinese).
 
     Example:
         >>> visible_label("Li\n Xiaojun", WriteOptions(speaker_labels="upper"))
         'LI XIAOJUN: '
     """
-    return speaker_label(" ".join(name.split()), options.speaker_labels)
+    return speaker_label(" ".join(name.split()), options.speaker_labels, language)
 
 
 def clamp_ms(ms: int, counter: list[int]) -> int:

@@ -49,7 +49,7 @@ def write(doc: Subtitles, stream: TextIO, options: WriteOptions) -> None:
     for i, cue in enumerate(doc.cues):
         lines = clean_lines(cue.text)
         if doc.first_of_turn(i):
-            lines[0] = visible_label(cue.speaker, options) + lines[0]
+            lines[0] = visible_label(cue.speaker, options, doc.language) + lines[0]
         text = "\n".join(srt_safe(line) for line in mark_rtl_lines(lines, cue.language))
         start = pysrt.SubRipTime.from_ordinal(clamp_ms(cue.start_ms, clamped))
         end = pysrt.SubRipTime.from_ordinal(clamp_ms(cue.end_ms, clamped))

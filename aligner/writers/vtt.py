@@ -120,7 +120,7 @@ def cue_payload(doc: Subtitles, index: int, options: WriteOptions) -> str:
     """
     cue = doc.cues[index]
     text = clean_lines(cue.text)
-    label = visible_label(cue.speaker, options) if doc.first_of_turn(index) else ""
+    label = visible_label(cue.speaker, options, doc.language) if doc.first_of_turn(index) else ""
     shown = [label + text[0], *text[1:]]
     marked = [a != b for a, b in zip(mark_rtl_lines(shown, cue.language), shown, strict=True)]
     lines = [break_ass_sequences(escape_text(line)) for line in text]
