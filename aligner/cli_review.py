@@ -7,7 +7,10 @@ is in ``aligner.review``; its heavy imports (matplotlib) happen only when a comm
 from __future__ import annotations
 
 import json
+import logging
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,7 +18,13 @@ from aligner.cli import _configure_logging, main
 from aligner.errors import AlignerError
 from aligner.timecode import parse_time
 
+if TYPE_CHECKING:
+    from aligner.review.parse import ParsedFile
+
+log = logging.getLogger(__name__)
+
 _FILE = click.Path(path_type=Path, dir_okay=False, allow_dash=False)
+_TAGS = re.compile(r"<[^>]*>")  # WebVTT and SRT markup, not text
 
 
 def _fail(err: AlignerError | OSError, path: Path | None = None) -> click.ClickException:
@@ -24,14 +33,25 @@ def _fail(err: AlignerError | OSError, path: Path | None = None) -> click.ClickE
     return click.ClickException(str(err))
 
 
+def _detected(parsed: ParsedFile, path: Path) -> str:
+    """The language of a subtitle file's text (``aligner.detect.detect``), logged with why."""
+    from aligner.detect import detect
+
+    text = "\n".join(line for cue in parsed.cues for line in cue.lines)
+    language, reason = detect(_TAGS.sub("", text))
+    log.info("%s: language %s (%s)", path, language, reason)
+    return language
+
+
 @main.command("check")
 @click.argument("subtitles", nargs=-1, required=True, type=_FILE)
 @click.option(
     "--lang",
-    default="en",
+    default="auto",
     show_default=True,
     metavar="L",
-    help="Language of the text: sets characters per line and reading speed.",
+    help="Language of the text: sets characters per line and reading speed. auto: detected "
+    "from each file's text, as `aligner make` does (-v says which and why).",
 )
 @click.option(
     "--max-chars",
@@ -108,7 +128,12 @@ def check_command(
     elif output is not None or in_place:
         raise click.UsageError("-o and --in-place go with --fix")
     try:
-        rules = rules_for(lang, max_chars=max_chars, max_lines=max_lines, max_cps=max_cps)
+        given = rules_for(
+            "en" if lang == "auto" else lang,
+            max_chars=max_chars,
+            max_lines=max_lines,
+            max_cps=max_cps,
+        )
     except AlignerError as err:
         raise click.BadParameter(str(err)) from None
     reports = []
@@ -116,6 +141,14 @@ def check_command(
     for path in subtitles:
         try:
             parsed = parse_file(path)
+            rules = given
+            if lang == "auto":
+                rules = rules_for(
+                    _detected(parsed, path),
+                    max_chars=max_chars,
+                    max_lines=max_lines,
+                    max_cps=max_cps,
+                )
             shown = path
             if fix:
                 target = output or path

@@ -150,6 +150,11 @@ def test_chinese_labels_take_the_full_width_colon(tmp_path: Path) -> None:
     english = (tmp_path / (en_sample.stem + ".srt")).read_text("utf-8").splitlines()
     assert english[2].startswith("Shou Xiaoli: ")
     srt_path = str(tmp_path / (ZH_SAMPLE.stem + ".srt"))
+    # check detects the language by default; told English, it applies English limits
+    detected = CliRunner().invoke(main, ["check", srt_path, "--format", "json", "-v"])
+    assert detected.exit_code == 0 and "could-be-one-line" not in detected.output
+    english_rules = CliRunner().invoke(main, ["check", srt_path, "--lang", "en"])
+    assert "could-be-one-line" in english_rules.output
     result = CliRunner().invoke(main, ["check", srt_path, "--lang", "zh-Hans", "--format", "json"])
     assert result.exit_code == 0, result.output
     assert "line-too-long" not in result.output and '"warning": 0' in result.output
