@@ -1,6 +1,10 @@
-"""Shared fixtures: small subtitle documents built in code."""
+"""Shared fixtures: small subtitle documents built in code, and headless Chromium."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,7 +37,6 @@ def briefing() -> Subtitles:
 
 # --- Sample transcripts (added by the pipeline tests) ---------------------------------------
 
-from pathlib import Path  # noqa: E402
 
 from aligner.model import Transcript  # noqa: E402
 
@@ -53,3 +56,33 @@ def seed_transcript() -> Transcript:
     from aligner.transcript import read_transcript
 
     return read_transcript(SEED)
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's, installed by scripts/install_system_packages.sh
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium through Playwright; a missing piece fails the test, never skips it."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("playwright is not installed: run .venv/bin/pip install -e '.[dev]'")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/install_system_packages.sh")
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            yield instance
+        finally:
+            instance.close()

@@ -36,17 +36,6 @@ from aligner.writers._text import WORD_JOINER
 
 pytestmark = pytest.mark.client
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]
 INSTALL = "scripts/install_system_packages.sh (apt-get install chromium mpv espeak-ng ffmpeg)"
 HOSTILE = '<script>window.__pwned = 1</script> & <img src=x onerror="window.__pwned = 2">'
 
@@ -204,22 +193,6 @@ def serve(root: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("playwright is not installed: run .venv/bin/pip install -e '.[dev]'")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run {INSTALL}")
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
 
 
 _TRACK_READY = """async () => {

@@ -28,7 +28,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,16 +40,6 @@ from PIL import Image
 pytestmark = pytest.mark.client
 
 TRANSCRIPT = Path(__file__).parent / "data" / "transcripts" / "arabic-mixed.txt"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 INSTALL = "scripts/install_system_packages.sh (apt-get install chromium ffmpeg)"
 
 # Explicit bidi formatting characters (UAX #9 §2): LRM, RLM, ALM, the embeddings and overrides
@@ -222,22 +211,6 @@ def test_cues_are_the_transcript_in_logical_order_with_whole_words(made: Made) -
 
 
 # --- the browser -------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("playwright is not installed: run .venv/bin/pip install -e '.[dev]'")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run {INSTALL}")
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
 
 
 def blank_video(path: Path, seconds: int) -> bytes:
