@@ -54,6 +54,11 @@ SCRIPTS = ROOT / "scripts"
 CACHE = ROOT / ".cache" / "bench"
 SEED_TRANSCRIPT = ROOT / "samples" / "scio-briefing-2021-05-31.en.txt"
 SAMPLE = "scio-briefing-2021-05-31.excerpt"
+# Cases on the committed samples: name -> (language of samples/SAMPLE.LANG.txt/.mp3, truth)
+COMMITTED = {
+    "sample": ("en", f"{SAMPLE}.truth.json"),
+    "mandarin": ("zh-Hans", f"{SAMPLE}.zh-Hans.truth.json"),
+}
 TIMIT = Path(os.environ.get("TIMIT_SAMPLE", "/work/shared/realspeech/timit_nltk_sample"))
 # "ours": `aligner make --audio` with its default backend (our own dtw engine);
 # "ours-aeneas": the same with `--aligner aeneas` (aeneas inside our pipeline).
@@ -119,22 +124,10 @@ def _digest(*parts: object) -> str:
 
 def prepare(name: str, cache: Path) -> Case:
     """The case's files, generated into ``cache`` unless already there."""
-    if name == "sample":
-        folder = ROOT / "samples"
-        return Case(
-            name,
-            folder / f"{SAMPLE}.en.txt",
-            folder / f"{SAMPLE}.en.mp3",
-            folder / f"{SAMPLE}.truth.json",
-        )
-    if name == "mandarin":
-        folder = ROOT / "samples"
-        return Case(
-            name,
-            folder / f"{SAMPLE}.zh-Hans.txt",
-            folder / f"{SAMPLE}.zh-Hans.mp3",
-            folder / f"{SAMPLE}.zh-Hans.truth.json",
-        )
+    if name in COMMITTED:
+        language, truth = COMMITTED[name]
+        stem = ROOT / "samples" / f"{SAMPLE}.{language}"
+        return Case(name, Path(f"{stem}.txt"), Path(f"{stem}.mp3"), ROOT / "samples" / truth)
     if name == "timit":
         script = SCRIPTS / "timit_briefing.py"
         folder = cache / f"timit-{_digest(script)}"
