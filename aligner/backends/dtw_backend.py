@@ -68,7 +68,7 @@ REPAIR_BELOW = 0.9  # a cue with less of its matched frames in one run is aligne
 CHANCE_OFFSET = 3  # cues away whose speech is the baseline for a cue's confidence
 CLUSTER_GAP = 15  # 300 ms of speech skipped inside a cue's matched frames splits it
 TAIL_JUMP = 10  # 200 ms: a jump this long in a cue's last 15 % of frames ends it
-HEAD_SLIVER = 5  # 100 ms: matched speech this short before such a jump in its first 15 % is cut
+HEAD_SLIVER = 8  # 160 ms: matched speech this short before such a jump in its first 15 % is cut
 SNAP_MS = 80  # a start or end this close to a speech onset or offset moves onto it
 REVIEW_BELOW = 0.5
 # Score (match cost per frame, skips included) at which a cue is as likely right as wrong,
@@ -480,6 +480,7 @@ def _cluster(
             clusters.append([])
         clusters[-1].append(int(row))
     best = max(clusters, key=len)
+    share = len(best) / len(rows)  # a sliver cut below is a boundary slip, not a bad match
     # In the first frames of the text, a sliver of speech before a pause is espeak-ng's
     # onset left on the end of the speech before (a first word before a comma is longer).
     head = int(len(first) * 0.15)
@@ -492,7 +493,7 @@ def _cluster(
             break
     start = int(first[best].min())
     end = int(last[best].max())
-    return start, end, len(best) / len(rows)
+    return start, end, share
 
 
 def _snap(ms: int, edges: npt.NDArray[np.int64]) -> int:

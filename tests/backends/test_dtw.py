@@ -260,3 +260,22 @@ def test_text_the_recording_lacks_is_flagged_not_smeared(tmp_path: Path) -> None
             missing.start_ms, segment["start_ms"]
         )
         assert overlap <= 300, (missing, segment)
+
+
+def test_a_first_word_matched_on_the_tail_of_the_speech_before_is_cut() -> None:
+    """Real speech (TIMIT): espeak-ng's first word lands on the last 120 ms of the sentence
+    before a pause, then the path jumps over the pause to the cue's own speech. The sliver is
+    cut, and it does not count as a bad match (a lower share sent such cues to be aligned
+    again, and placed seconds late)."""
+    from aligner.backends.dtw_backend import _cluster
+
+    rows = 100
+    first = np.empty(rows, dtype=np.int64)
+    first[:12] = [0, 0, 0, 0, 1, 2, 3, 4, 5, 5, 6, 6]  # 7 frames of the speech before
+    first[12:] = 40 + np.arange(rows - 12)  # 660 ms of pause, then the cue's speech
+    last = first.copy()
+    blocked = np.zeros(200, dtype=bool)
+    blocked[7:40] = True
+    start, end, share = _cluster(first, last, blocked)
+    assert (start, end) == (40, 40 + rows - 13)
+    assert share == 1.0
