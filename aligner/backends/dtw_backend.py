@@ -20,7 +20,9 @@ and long recordings:
   recording lacks) at a fixed cost, so neither is glued onto a neighbouring cue; pauses and
   what the guide marked cost nothing to cross.
 * Starts and ends come from the path (cues start on their first matched frame, end on their
-  last), then snap to a speech onset or offset of the speech-activity measure close by.
+  last), then snap to a speech onset or offset of the speech-activity measure close by. A
+  start in the first 300 ms of a burst of speech after a pause moves back to the burst's
+  onset: real speakers open with weak sounds espeak-ng's voice does not match.
 * Confidence compares how well a cue's text matches its own span with how well it matches the
   spans of cues a few places away (a chance baseline: a voice unlike espeak-ng's costs more
   everywhere); cues below ``REVIEW_BELOW`` are marked ``needs_review``. ``assess`` gives the
@@ -69,6 +71,11 @@ CHANCE_OFFSET = 3  # cues away whose speech is the baseline for a cue's confiden
 CLUSTER_GAP = 15  # 300 ms of speech skipped inside a cue's matched frames splits it
 TAIL_JUMP = 10  # 200 ms: a jump this long in a cue's last 15 % of frames ends it
 HEAD_SLIVER = 8  # 160 ms: matched speech this short before such a jump in its first 15 % is cut
+CLAIM_MS = 300  # a start moves back this far at most onto the weak onset of its speech
+CLAIM_PAUSE_MS = 150  # ... when a pause this long comes before that onset
+CLAIM_DB = 3.0  # sound: 10 ms frames up to this much under the loudness threshold
+OTHER = 2  # in _Heard.sound: applause, noise or a tone
+ONSET_MS = 26  # the onset lies this far into the first frame of sound (as in vad.regions)
 SNAP_MS = 80  # a start or end this close to a speech onset or offset moves onto it
 REVIEW_BELOW = 0.5
 # Score (match cost per frame, skips included) at which a cue is as likely right as wrong,
@@ -122,7 +129,7 @@ class DtwAligner:
                 heard = _listen(wav.path, audio)
                 duration_ms = wav.duration_ms
             placed = self._place_all(lines, synth, heard.frames, heard.blocked, on_progress)
-        return _to_cues(lines, placed, heard.regions, duration_ms, rules)
+        return _to_cues(lines, placed, heard.regions, heard.sound, duration_ms, rules)
 
     def _place_all(
         self,
@@ -191,6 +198,7 @@ class _Heard:
     frames: npt.NDArray[np.float32]
     blocked: npt.NDArray[np.bool_]  # frames that are not speech
     regions: list[vad.Region]
+    sound: npt.NDArray[np.int8]  # per 10 ms: 0 quiet, 1 speech (to a little under loud), 2 other
 
 
 def _listen(wav: Path, source: Path) -> _Heard:
@@ -210,7 +218,11 @@ def _listen(wav: Path, source: Path) -> _Heard:
     frames = features.pair_frames(features.normalise(recording, mean))
     if len(speech) % 2:
         speech = np.concatenate([speech, speech[-1:]])
-    return _Heard(frames, ~(speech[0::2] | speech[1::2]), regions)
+    sound = (activity.level_db > vad.loud_threshold_db(activity) - CLAIM_DB).astype(np.int8)
+    for region in regions:
+        if region.kind != "speech":
+            sound[region.start_ms // vad.HOP_MS : region.end_ms // vad.HOP_MS + 1] = OTHER
+    return _Heard(frames, ~(speech[0::2] | speech[1::2]), regions, sound)
 
 
 def assess(lines: Sequence[Line], cues: Sequence[Cue], wav: Path, source: Path) -> list[Cue]:
@@ -509,6 +521,25 @@ def _snap(ms: int, edges: npt.NDArray[np.int64]) -> int:
     return best
 
 
+def _claim_onset(start: int, free_from: int, sound: npt.NDArray[np.int8]) -> int:
+    """A start late in a burst of sound that follows a pause moves back to the burst's onset.
+
+    Real speakers open with weak sounds (a fricative, a soft vowel) that espeak-ng's do not
+    match, so the path starts on the first strong syllable. If the sound before the start
+    reaches back less than ``CLAIM_MS`` to a pause of ``CLAIM_PAUSE_MS``, and no earlier cue
+    reaches into it (``free_from``), it is this cue's onset.
+    """
+    frame = min(start // vad.HOP_MS, len(sound))
+    floor = max(0, free_from // vad.HOP_MS, frame - CLAIM_MS // vad.HOP_MS)
+    onset = frame
+    while onset > floor and sound[onset - 1] == 1:
+        onset -= 1
+    pause = sound[max(0, onset - CLAIM_PAUSE_MS // vad.HOP_MS) : onset]
+    if onset in (frame, floor) or pause.any():  # no pause, or applause or a tone
+        return start
+    return onset * vad.HOP_MS + ONSET_MS
+
+
 def _confidence(placed: _Placed) -> float:
     """0-1: how well a cue's text matches its place, and how much better than elsewhere."""
     if placed.start < 0:
@@ -525,6 +556,7 @@ def _to_cues(
     lines: Sequence[Line],
     placed: Sequence[_Placed],
     regions: Sequence[vad.Region],
+    sound: npt.NDArray[np.int8],
     duration_ms: int,
     rules: SegmentRules,
 ) -> list[Cue]:
@@ -550,6 +582,7 @@ def _to_cues(
             continue
         start = _snap(p.start * FRAME_MS + START_SHIFT_MS, onsets)
         end = _snap(p.end * FRAME_MS, offsets)
+        start = _claim_onset(start, previous_end + rules.min_gap_ms, sound)
         # Never before the previous cue, and leave it room for its minimum gap.
         start = max(start, previous_end + 1, previous_start + rules.min_gap_ms + 100)
         end = min(max(end, start + 1), duration_ms) if duration_ms > start else start + 1

@@ -279,3 +279,21 @@ def test_a_first_word_matched_on_the_tail_of_the_speech_before_is_cut() -> None:
     start, end, share = _cluster(first, last, blocked)
     assert (start, end) == (40, 40 + rows - 13)
     assert share == 1.0
+
+
+def test_a_start_on_the_first_strong_syllable_moves_back_to_the_weak_onset() -> None:
+    """Real speech: "Fill ..." opens with a soft /f/ that espeak-ng's does not match, so the
+    path starts 130 ms late on the vowel. Sound that reaches back from the start to a pause
+    is the cue's own onset; sound that reaches back to the previous cue, or runs on without a
+    pause, is not claimed."""
+    from aligner.backends.dtw_backend import ONSET_MS, _claim_onset
+
+    sound = np.zeros(300, dtype=np.int8)
+    sound[100:250] = 1  # 10 ms frames: a pause, then speech from 1000 ms
+    assert _claim_onset(1130, 0, sound) == 1000 + ONSET_MS
+    assert _claim_onset(1130, 1050, sound) == 1130  # the previous cue ends inside it
+    assert _claim_onset(1500, 0, sound) == 1500  # 500 ms in: a word inside the run
+    sound[:100] = 1  # no pause before
+    assert _claim_onset(1130, 0, sound) == 1130
+    sound[:90] = 2  # applause up to 900 ms, the fringe of it at 900-1000 ms
+    assert _claim_onset(1130, 0, sound) == 1130
