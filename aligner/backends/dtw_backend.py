@@ -71,6 +71,9 @@ CHANCE_OFFSET = 3  # cues away whose speech is the baseline for a cue's confiden
 CLUSTER_GAP = 15  # 300 ms of speech skipped inside a cue's matched frames splits it
 TAIL_JUMP = 10  # 200 ms: a jump this long in a cue's last 15 % of frames ends it
 HEAD_SLIVER = 8  # 160 ms: matched speech this short before such a jump in its first 15 % is cut
+SPECK = 2  # 40 ms: a first match this short on weak sound, then a jump of ...
+SPECK_JUMP = 3  # ... more than 60 ms, is cut too (espeak-ng's soft onset on noise before)
+WEAK_DB = 6.0  # weak sound: 20 ms frames at most this much over the loudness threshold
 CLAIM_MS = 300  # a start moves back this far at most onto the weak onset of its speech
 CLAIM_PAUSE_MS = 150  # ... when a pause this long comes before that onset
 CLAIM_DB = 3.0  # sound: 10 ms frames up to this much under the loudness threshold
@@ -128,17 +131,17 @@ class DtwAligner:
             with temporary_wav(audio) as wav:
                 heard = _listen(wav.path, audio)
                 duration_ms = wav.duration_ms
-            placed = self._place_all(lines, synth, heard.frames, heard.blocked, on_progress)
+            placed = self._place_all(lines, synth, heard, on_progress)
         return _to_cues(lines, placed, heard.regions, heard.sound, duration_ms, rules)
 
     def _place_all(
         self,
         lines: Sequence[Line],
         synth: Synth,
-        frames: npt.NDArray[np.float32],
-        blocked: npt.NDArray[np.bool_],
+        heard: _Heard,
         on_progress: ProgressFn | None,
     ) -> list[_Placed]:
+        frames, weak = heard.frames, heard.weak
         total = len(lines)
         per_s = 1000 // FRAME_MS
         placed: list[_Placed] = []
@@ -152,7 +155,7 @@ class DtwAligner:
             return spoken[k].frames
 
         texts_all = [get(c) for c in range(total)]
-        guide = Guide.make(texts_all, frames, blocked)
+        guide = Guide.make(texts_all, frames, heard.blocked)
         nothing = np.zeros((0, N_COEFFS), dtype=np.float32)
         voices = _Voices()
         cursor = 0
@@ -173,7 +176,7 @@ class DtwAligner:
             lo = max(lo, cursor)
             hi = max(hi, lo + 1)
             result = _warp_span(text, skips, frames[lo:hi], guide.blocked[lo:hi])
-            spans = _spans(result, texts, lo, guide.blocked[lo:hi])
+            spans = _spans(result, texts, lo, guide.blocked[lo:hi], weak[lo:hi])
             kept = spans[: keep - k]
             placed.extend(kept)
             for c, p in zip(range(k, keep), kept, strict=True):
@@ -186,7 +189,7 @@ class DtwAligner:
             if on_progress is not None:
                 on_progress(Progress(k, total))
         blocked = guide.blocked
-        _repair(lines, placed, frames, blocked, get, voices)
+        _repair(lines, placed, frames, blocked, weak, get, voices)
         _chance(lines, placed, frames, blocked, get, voices)
         return placed
 
@@ -199,6 +202,7 @@ class _Heard:
     blocked: npt.NDArray[np.bool_]  # frames that are not speech
     regions: list[vad.Region]
     sound: npt.NDArray[np.int8]  # per 10 ms: 0 quiet, 1 speech (to a little under loud), 2 other
+    weak: npt.NDArray[np.bool_]  # per 20 ms frame: silence, or sound not far over loud
 
 
 def _listen(wav: Path, source: Path) -> _Heard:
@@ -222,7 +226,10 @@ def _listen(wav: Path, source: Path) -> _Heard:
     for region in regions:
         if region.kind != "speech":
             sound[region.start_ms // vad.HOP_MS : region.end_ms // vad.HOP_MS + 1] = OTHER
-    return _Heard(frames, ~(speech[0::2] | speech[1::2]), regions, sound)
+    strong = activity.level_db > vad.loud_threshold_db(activity) + WEAK_DB
+    strong = np.concatenate([strong, np.zeros(max(0, 2 * len(frames) - len(strong)), bool)])
+    weak = ~(strong[0::2] | strong[1::2])[: len(frames)]
+    return _Heard(frames, ~(speech[0::2] | speech[1::2]), regions, sound, weak)
 
 
 def assess(lines: Sequence[Line], cues: Sequence[Cue], wav: Path, source: Path) -> list[Cue]:
@@ -351,6 +358,7 @@ def _spans(
     texts: Sequence[npt.NDArray[np.float32]],
     cursor: int,
     blocked: npt.NDArray[np.bool_],
+    weak: npt.NDArray[np.bool_],
 ) -> list[_Placed]:
     out: list[_Placed] = []
     row = 0
@@ -364,7 +372,7 @@ def _spans(
             # Most of the text matched nothing: the recording lacks it.
             out.append(_Placed(-1, -1, 2.0, 0.0))
             continue
-        start, end, share = _cluster(first, last, blocked)
+        start, end, share = _cluster(first, last, blocked, weak)
         cost = float(window.cost[rows][hit].mean())
         # Rows matched away from the cue's main run are a sign of trouble.
         out.append(_Placed(cursor + start, cursor + end + 1, cost + (1 - share), share))
@@ -376,6 +384,7 @@ def _repair(
     placed: list[_Placed],
     frames: npt.NDArray[np.float32],
     blocked: npt.NDArray[np.bool_],
+    weak: npt.NDArray[np.bool_],
     text_of: Callable[[int], npt.NDArray[np.float32]],
     voices: _Voices,
 ) -> None:
@@ -413,7 +422,7 @@ def _repair(
                 first, last = (len(a) - 1 - last)[::-1], (len(a) - 1 - first)[::-1]
                 first = np.where(path.first[::-1] >= 0, first, -1)
                 last = np.where(path.first[::-1] >= 0, last, -1)
-            start, end, share = _cluster(first, last, gate)
+            start, end, share = _cluster(first, last, gate, weak[lo:hi])
             cost = float(path.cost[hit].mean()) + (1 - share)
             candidate = _Placed(lo + start, lo + end + 1, cost, share)
             if best is None or candidate.cost < best.cost:
@@ -468,7 +477,10 @@ def _score(
 
 
 def _cluster(
-    first: npt.NDArray[np.int64], last: npt.NDArray[np.int64], blocked: npt.NDArray[np.bool_]
+    first: npt.NDArray[np.int64],
+    last: npt.NDArray[np.int64],
+    blocked: npt.NDArray[np.bool_],
+    weak: npt.NDArray[np.bool_],
 ) -> tuple[int, int, float]:
     """First and last recording frame of the main run of a cue's matched text, and its share.
 
@@ -477,7 +489,8 @@ def _cluster(
     Matched rows are split where the path skips more than ``CLUSTER_GAP`` frames of *speech*
     (pauses do not count: a comma may be a long pause) or, in the text's last frames, jumps
     more than ``TAIL_JUMP`` frames; the cluster holding most rows is the cue.
-    ``blocked`` marks the non-speech frames of the same stretch of recording.
+    ``blocked`` marks the non-speech frames of the same stretch of recording, ``weak`` its
+    frames of silence or weak sound (``WEAK_DB``).
     """
     open_before = np.concatenate([[0], np.cumsum(~blocked)])  # speech frames before j
     rows = np.flatnonzero(first >= 0)
@@ -494,13 +507,21 @@ def _cluster(
     best = max(clusters, key=len)
     share = len(best) / len(rows)  # a sliver cut below is a boundary slip, not a bad match
     # In the first frames of the text, a sliver of speech before a pause is espeak-ng's
-    # onset left on the end of the speech before (a first word before a comma is longer).
+    # onset left on the end of the speech before (a first word before a comma is longer);
+    # a speck of one or two frames on weak sound before a short jump is its soft onset left
+    # on the noise or babble before the cue's speech (a short first word, "of", is louder).
     head = int(len(first) * 0.15)
     for at, (previous, row) in enumerate(itertools.pairwise(best)):
         if row > head:
             break
-        sliver = last[previous] - first[best[0]] < HEAD_SLIVER
-        if sliver and first[row] - last[previous] - 1 > TAIL_JUMP:
+        matched = last[previous] - first[best[0]]
+        jump = first[row] - last[previous] - 1
+        speck = (
+            matched < SPECK
+            and jump > SPECK_JUMP
+            and bool(weak[first[best[0]] : last[previous] + 1].all())
+        )
+        if speck or (matched < HEAD_SLIVER and jump > TAIL_JUMP):
             best = best[at + 1 :]
             break
     start = int(first[best].min())

@@ -276,7 +276,7 @@ def test_a_first_word_matched_on_the_tail_of_the_speech_before_is_cut() -> None:
     last = first.copy()
     blocked = np.zeros(200, dtype=bool)
     blocked[7:40] = True
-    start, end, share = _cluster(first, last, blocked)
+    start, end, share = _cluster(first, last, blocked, weak=np.zeros(200, dtype=bool))
     assert (start, end) == (40, 40 + rows - 13)
     assert share == 1.0
 
@@ -297,3 +297,18 @@ def test_a_start_on_the_first_strong_syllable_moves_back_to_the_weak_onset() -> 
     assert _claim_onset(1130, 0, sound) == 1130
     sound[:90] = 2  # applause up to 900 ms, the fringe of it at 900-1000 ms
     assert _claim_onset(1130, 0, sound) == 1130
+
+
+def test_a_first_frame_matched_on_weak_noise_before_the_cue_is_cut() -> None:
+    """Noisy Mandarin: espeak-ng's soft first frame lands on babble 80-170 ms before the cue's
+    speech. A one-frame match on weak sound, then a jump, is cut; the same frame on loud
+    sound (a short first word, "of", in running speech) is kept."""
+    from aligner.backends.dtw_backend import _cluster
+
+    first = np.concatenate([[0], 6 + np.arange(60)])
+    blocked = np.zeros(100, dtype=bool)
+    weak = np.zeros(100, dtype=bool)
+    weak[:6] = True
+    assert _cluster(first, first.copy(), blocked, weak)[:2] == (6, 65)
+    weak[0] = False
+    assert _cluster(first, first.copy(), blocked, weak)[:2] == (0, 65)
