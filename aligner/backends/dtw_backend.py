@@ -71,7 +71,9 @@ CHANCE_OFFSET = 3  # cues away whose speech is the baseline for a cue's confiden
 CLUSTER_GAP = 15  # 300 ms of speech skipped inside a cue's matched frames splits it
 TAIL_JUMP = 10  # 200 ms: a jump this long in a cue's last 15 % of frames ends it
 HEAD_SLIVER = 8  # 160 ms: matched speech this short before such a jump in its first 15 % is cut
-SPECK = 2  # 40 ms: a first match this short on weak sound, then a jump of ...
+LONG_SLIVER = 16  # 320 ms: the same before a jump of more than ...
+LONG_JUMP = 30  # ... 600 ms (a "Thank you" that ends the cue before, a turn earlier)
+SPECK = 3  # 60 ms: a first match this short on weak sound, then a jump of ...
 SPECK_JUMP = 3  # ... more than 60 ms, is cut too (espeak-ng's soft onset on noise before)
 WEAK_DB = 6.0  # weak sound: 20 ms frames at most this much over the loudness threshold
 CLAIM_MS = 300  # a start moves back this far at most onto the weak onset of its speech
@@ -507,7 +509,8 @@ def _cluster(
     best = max(clusters, key=len)
     share = len(best) / len(rows)  # a sliver cut below is a boundary slip, not a bad match
     # In the first frames of the text, a sliver of speech before a pause is espeak-ng's
-    # onset left on the end of the speech before (a first word before a comma is longer);
+    # onset left on the end of the speech before (a first word before a comma is longer,
+    # and a pause after it shorter);
     # a speck of one or two frames on weak sound before a short jump is its soft onset left
     # on the noise or babble before the cue's speech (a short first word, "of", is louder).
     head = int(len(first) * 0.15)
@@ -521,7 +524,10 @@ def _cluster(
             and jump > SPECK_JUMP
             and bool(weak[first[best[0]] : last[previous] + 1].all())
         )
-        if speck or (matched < HEAD_SLIVER and jump > TAIL_JUMP):
+        sliver = (matched < HEAD_SLIVER and jump > TAIL_JUMP) or (
+            matched < LONG_SLIVER and jump > LONG_JUMP
+        )
+        if speck or sliver:
             best = best[at + 1 :]
             break
     start = int(first[best].min())

@@ -312,3 +312,17 @@ def test_a_first_frame_matched_on_weak_noise_before_the_cue_is_cut() -> None:
     assert _cluster(first, first.copy(), blocked, weak)[:2] == (6, 65)
     weak[0] = False
     assert _cluster(first, first.copy(), blocked, weak)[:2] == (0, 65)
+
+
+def test_a_first_word_matched_on_the_same_words_a_turn_earlier_is_cut() -> None:
+    """60-minute hard case: "Thank you for your question." follows a journalist's "Thank
+    you." and a 1.3 s pause between turns. Its first four text frames matched the end of
+    that "Thank you" (160 ms), then the path jumped over the pause: a sliver before a jump
+    that long is cut, though it is longer than the one before a short pause."""
+    from aligner.backends.dtw_backend import _cluster
+
+    first = np.concatenate([[0, 1, 2, 8], 72 + np.arange(59)])
+    blocked = np.zeros(140, dtype=bool)
+    blocked[9:72] = True
+    weak = blocked.copy()
+    assert _cluster(first, first.copy(), blocked, weak)[:2] == (72, 130)
