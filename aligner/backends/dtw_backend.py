@@ -73,11 +73,13 @@ TAIL_JUMP = 10  # 200 ms: a jump this long in a cue's last 15 % of frames ends i
 HEAD_SLIVER = 8  # 160 ms: matched speech this short before such a jump in its first 15 % is cut
 LONG_SLIVER = 16  # 320 ms: the same before a jump of more than ...
 LONG_JUMP = 30  # ... 600 ms (a "Thank you" that ends the cue before, a turn earlier)
+HOLD = 2  # a first text frame held this many frames more over weak sound starts at its end
 SPECK = 3  # 60 ms: a first match this short on weak sound, then a jump of ...
 SPECK_JUMP = 3  # ... more than 60 ms, is cut too (espeak-ng's soft onset on noise before)
 WEAK_DB = 6.0  # weak sound: 20 ms frames at most this much over the loudness threshold
 CLAIM_MS = 300  # a start moves back this far at most onto the weak onset of its speech
 CLAIM_PAUSE_MS = 150  # ... when a pause this long comes before that onset
+CLAIM_DIP_MS = 30  # a dip this short inside the burst does not end it
 CLAIM_DB = 3.0  # sound: 10 ms frames up to this much under the loudness threshold
 OTHER = 2  # in _Heard.sound: applause, noise or a tone
 ONSET_MS = 26  # the onset lies this far into the first frame of sound (as in vad.regions)
@@ -531,6 +533,12 @@ def _cluster(
             best = best[at + 1 :]
             break
     start = int(first[best].min())
+    # The first text frame held over several frames of weak sound: espeak-ng's soft onset
+    # stretched over the noise before the speech, which starts where the hold ends.
+    lead = best[0]
+    held = weak[first[lead] : last[lead] + 1]
+    if last[lead] - first[lead] >= HOLD and bool(held.all()):
+        start = int(last[lead])
     end = int(last[best].max())
     return start, end, share
 
@@ -553,14 +561,27 @@ def _claim_onset(start: int, free_from: int, sound: npt.NDArray[np.int8]) -> int
 
     Real speakers open with weak sounds (a fricative, a soft vowel) that espeak-ng's do not
     match, so the path starts on the first strong syllable. If the sound before the start
-    reaches back less than ``CLAIM_MS`` to a pause of ``CLAIM_PAUSE_MS``, and no earlier cue
-    reaches into it (``free_from``), it is this cue's onset.
+    (dips of up to ``CLAIM_DIP_MS`` between syllables included) reaches back less than
+    ``CLAIM_MS`` to a pause of ``CLAIM_PAUSE_MS``, and no earlier cue reaches into it
+    (``free_from``), it is this cue's onset.
     """
     frame = min(start // vad.HOP_MS, len(sound))
     floor = max(0, free_from // vad.HOP_MS, frame - CLAIM_MS // vad.HOP_MS)
     onset = frame
-    while onset > floor and sound[onset - 1] == 1:
-        onset -= 1
+    while onset > floor:
+        if sound[onset - 1] == 1:
+            onset -= 1
+            continue
+        # A dip between two syllables of the burst (not before the start itself) is crossed.
+        quiet = onset
+        while (
+            quiet > floor and sound[quiet - 1] == 0 and onset - quiet < CLAIM_DIP_MS // vad.HOP_MS
+        ):
+            quiet -= 1
+        if onset < frame and quiet > floor and sound[quiet - 1] == 1:
+            onset = quiet
+            continue
+        break
     pause = sound[max(0, onset - CLAIM_PAUSE_MS // vad.HOP_MS) : onset]
     if onset in (frame, floor) or pause.any():  # no pause, or applause or a tone
         return start

@@ -326,3 +326,34 @@ def test_a_first_word_matched_on_the_same_words_a_turn_earlier_is_cut() -> None:
     blocked[9:72] = True
     weak = blocked.copy()
     assert _cluster(first, first.copy(), blocked, weak)[:2] == (72, 130)
+
+
+def test_a_first_text_frame_held_over_weak_noise_starts_where_the_hold_ends() -> None:
+    """Noisy Mandarin: espeak-ng's first frame was held over 100 ms of babble before the
+    cue's speech. Held over weak sound, the cue starts at the end of the hold; held over
+    loud sound (the speech itself), at its start."""
+    from aligner.backends.dtw_backend import _cluster
+
+    first = np.concatenate([[0], 5 + np.arange(60)])
+    last = first.copy()
+    last[0] = 4
+    blocked = np.zeros(100, dtype=bool)
+    weak = np.zeros(100, dtype=bool)
+    weak[:5] = True
+    assert _cluster(first, last, blocked, weak)[0] == 4
+    weak[:5] = False
+    assert _cluster(first, last, blocked, weak)[0] == 0
+
+
+def test_a_short_dip_between_syllables_does_not_end_the_burst_a_start_claims() -> None:
+    """Noisy Mandarin "大家下午好": the path starts on 家, 180 ms late; a 30 ms dip lies
+    between 大 and 家. The claim crosses it back to the onset of 大; a 60 ms dip is a gap
+    between words, which it does not cross."""
+    from aligner.backends.dtw_backend import ONSET_MS, _claim_onset
+
+    sound = np.zeros(300, dtype=np.int8)
+    sound[100:108] = 1
+    sound[111:140] = 1
+    assert _claim_onset(1180, 0, sound) == 1000 + ONSET_MS
+    sound[108:114] = 0
+    assert _claim_onset(1180, 0, sound) == 1180
