@@ -18,7 +18,7 @@ from typing import BinaryIO
 import numpy as np
 import numpy.typing as npt
 
-from aligner import features, tts
+from aligner import features, native, tts
 from aligner.errors import BackendUnavailableError
 from aligner.model import Line
 
@@ -61,6 +61,7 @@ class Synth:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            env=native.single_threaded_env(),
         )
         assert self._process.stdin is not None
         self._process.stdin.write(json.dumps(items).encode("utf-8"))
@@ -121,4 +122,5 @@ class Synth:
 
 
 if __name__ == "__main__":
+    native.keep_freed_blocks()
     _speak_all(json.loads(sys.stdin.buffer.read()), sys.stdout.buffer)

@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from aligner import features, vad
+from aligner import features, native, vad
 from aligner.audio import temporary_wav
 from aligner.backends import Progress, ProgressFn
 from aligner.backends._guide import Guide
@@ -130,8 +130,10 @@ class DtwAligner:
             raise AlignmentError("the dtw aligner needs a recording (--audio)")
         if not lines:
             return []
-        # Speech is synthesized in another process while the recording is analysed here.
-        with Synth(lines) as synth:
+        native.keep_freed_blocks()
+        # Speech is synthesized in another process while the recording is analysed here,
+        # each on one core.
+        with Synth(lines) as synth, native.one_blas_thread():
             with temporary_wav(audio) as wav:
                 heard = _listen(wav.path, audio)
                 duration_ms = wav.duration_ms
