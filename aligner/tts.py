@@ -86,8 +86,8 @@ class Espeak:
         self._lock = threading.Lock()
 
     def _on_synth(self, wav: ctypes._Pointer[ctypes.c_short], count: int, events: object) -> int:
-        if count > 0:
-            self._samples.extend(wav[:count])
+        if count > 0:  # as bytes: indexing the pointer would make a list of ints
+            self._samples.frombytes(ctypes.string_at(wav, count * ctypes.sizeof(ctypes.c_short)))
         return 0  # go on synthesizing
 
     def speak(self, text: str, *, language: str = "en", rate_wpm: int = 175) -> Samples:
