@@ -200,6 +200,17 @@ _INF = 1e30
 M_DIAG_M, M_DIAG_H, M_DIAG_V, M_STRETCH, M_COMPRESS, M_PAUSE_M, M_PAUSE_V = 0, 1, 2, 3, 4, 5, 6
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _guide_cost(text: Floats, audio: Floats, blocked: Bools, i: int, j: int) -> float:
+    """Cost of text step ``i`` on table column ``j`` (recording step ``j - 1``)."""
+    if j < 1 or blocked[j - 1]:
+        return 2.0
+    dot = 0.0
+    for k in range(text.shape[1]):
+        dot += text[i, k] * audio[j - 1, k]
+    return 1.0 - dot
+
+
 @njit(cache=True, nogil=True, fastmath=True)
 def _guide_rows(
     text: Floats,
@@ -211,28 +222,45 @@ def _guide_rows(
     rows: npt.NDArray[np.float64],
     back: npt.NDArray[np.uint8],
     keep_back: bool,
+    band_lo: npt.NDArray[np.int64],
+    band_hi: npt.NDArray[np.int64],
 ) -> npt.NDArray[np.float64]:
     """Rows ``lo..hi-1`` of the guide's table from ``rows`` (rows ``lo-2`` and ``lo-1``, each
-    as M, H, V states: shape ``(2, 3, n + 1)``); returns the last two rows the same way."""
+    as M, H, V states: shape ``(2, 3, n + 1)``); returns the last two rows the same way.
+
+    Row ``i`` is computed in table columns ``band_lo[i]..band_hi[i]`` only (and column 0's
+    text skip); its other cells are unreachable. Work per row is the band's width, not n:
+    three row buffers rotate, and each is cleared only where it last held values.
+    """
     open_audio, skip_audio, open_text, skip_text, squeeze = costs_
     n = audio.shape[0]
-    d = audio.shape[1]
     before = rows[0].copy()  # row i-2
     previous = rows[1].copy()  # row i-1
-    current = np.empty((3, n + 1), dtype=np.float64)
-    cost = np.empty(n + 1, dtype=np.float64)
-    cost_up = np.empty(n + 1, dtype=np.float64)  # row i-1's costs, for the compress move
-    cost_up[:] = 2.0
-    if lo > 0:
-        for j in range(1, n + 1):
-            if not blocked[j - 1]:
-                dot = 0.0
-                for k in range(d):
-                    dot += text[lo - 1, k] * audio[j - 1, k]
-                cost_up[j] = 1.0 - dot
+    current = np.full((3, n + 1), _INF, dtype=np.float64)
+    current_lo, current_hi = 0, n  # columns the buffer may hold values in
+    previous_lo, previous_hi = 0, n
+    before_lo, before_hi = 0, n
+    costs = np.full((2, n + 1), 2.0, dtype=np.float64)  # rows i and i-1 (by parity)
+    cost_lo = np.zeros(2, dtype=np.int64)
+    cost_hi = np.full(2, -1, dtype=np.int64)  # nothing computed yet
     for i in range(lo, hi):
+        for state in range(3):
+            for j in range(current_lo, current_hi + 1):
+                current[state, j] = _INF
+        a = max(1, band_lo[i])
+        z = min(n, band_hi[i])
+        current_lo, current_hi = 0, max(z, 0)
+        cost = costs[i % 2]
+        cost_up = costs[(i - 1) % 2]
+        if i >= 1:  # row i-1's costs where row i may compress onto them
+            up_lo = cost_lo[(i - 1) % 2]
+            up_hi = cost_hi[(i - 1) % 2]
+            for j in range(a, z + 1):
+                if j < up_lo or j > up_hi:
+                    cost_up[j] = _guide_cost(text, audio, blocked, i - 1, j)
+        d = audio.shape[1]
         cost[0] = 2.0
-        for j in range(1, n + 1):
+        for j in range(max(1, a - 1), z + 1):
             if blocked[j - 1]:
                 cost[j] = 2.0
             else:
@@ -240,11 +268,13 @@ def _guide_rows(
                 for k in range(d):
                     dot += text[i, k] * audio[j - 1, k]
                 cost[j] = 1.0 - dot
+        cost_lo[i % 2] = max(0, a - 1)
+        cost_hi[i % 2] = z
         m_prev, h_prev, v_prev = previous[0], previous[1], previous[2]
         current[0, 0] = _INF
         current[1, 0] = _INF
         current[2, 0] = min(m_prev[0] + open_text, v_prev[0]) + skip_text
-        for j in range(1, n + 1):
+        for j in range(a, z + 1):
             # text frame i skipped at audio position j
             v_from_m = m_prev[j] + open_text
             v_from_h = h_prev[j] + open_text
@@ -300,10 +330,16 @@ def _guide_rows(
             current[2, j] = v
             if keep_back:
                 back[i - lo, j - 1] = m_move | (h_move << 3) | (v_move << 5)
-        for j in range(n + 1):
-            cost_up[j] = cost[j]
-        before[:, :] = previous
-        previous[:, :] = current
+        # rotate: the oldest buffer (row i-2) is cleared and reused for row i+1
+        before, previous, current = previous, current, before
+        before_lo, before_hi, previous_lo, previous_hi, current_lo, current_hi = (
+            previous_lo,
+            previous_hi,
+            current_lo,
+            current_hi,
+            before_lo,
+            before_hi,
+        )
     out = np.empty((2, 3, n + 1), dtype=np.float64)
     out[0] = before
     out[1] = previous
@@ -387,6 +423,7 @@ def warp_guide(
     skip_text: float,
     squeeze: float = 0.0,
     block: int | None = None,
+    band: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None,
 ) -> GuidePath:
     """Warp a whole text onto a whole recording, robustly and in bounded memory.
 
@@ -404,6 +441,10 @@ def warp_guide(
     never whole: the forward pass keeps the cost rows at the start of every ``block`` rows,
     and the backtrack recomputes one block of directions at a time from them, so memory is
     about ``48 n m / block + n block`` bytes instead of ``n m``, for twice the arithmetic.
+
+    ``band``, two arrays of m recording positions, limits text frame i to recording frames
+    ``band[0][i]..band[1][i]`` (inclusive): the work is then the band's area, not ``n m``.
+    The path's ends must lie inside it (text frame 0 may start at 0, the last may end at n-1).
     """
     m, n = len(text), len(audio)
     text = np.ascontiguousarray(text, dtype=np.float32)
@@ -418,6 +459,14 @@ def warp_guide(
     )
     if block is None:  # stored rows and one block of directions weigh about the same
         block = max(64, math.isqrt(48 * m))
+    if band is None:
+        band_lo = np.zeros(m, dtype=np.int64)
+        band_hi = np.full(m, n - 1, dtype=np.int64)
+    else:
+        band_lo = np.ascontiguousarray(band[0], dtype=np.int64)
+        band_hi = np.ascontiguousarray(band[1], dtype=np.int64)
+    # table columns: recording frame j is column j + 1
+    band_lo, band_hi = band_lo + 1, band_hi + 1
     start = np.full((2, 3, n + 1), _INF, dtype=np.float64)
     # row "-1": recording before the first text frame, passed over (pauses free)
     start[1, 0, 0] = 0.0
@@ -434,7 +483,9 @@ def warp_guide(
     for lo in starts:
         saved.append(rows)
         hi = min(m, lo + block)
-        rows = _guide_rows(text, audio, blocked, costs, lo, hi, rows, no_back, False)
+        rows = _guide_rows(
+            text, audio, blocked, costs, lo, hi, rows, no_back, False, band_lo, band_hi
+        )
     first = np.full(m, -1, dtype=np.int64)
     last = np.full(m, -1, dtype=np.int64)
     skipped = np.zeros(n, dtype=np.bool_)
@@ -448,7 +499,7 @@ def warp_guide(
         if j < 0:
             break
         hi = min(m, lo + block)
-        _guide_rows(text, audio, blocked, costs, lo, hi, saved_rows, back, True)
+        _guide_rows(text, audio, blocked, costs, lo, hi, saved_rows, back, True, band_lo, band_hi)
         i, j, state = _guide_trace(back, lo, i, j, state, blocked, first, last, skipped)
     if j >= 0:
         skipped[: j + 1] = ~blocked[: j + 1]  # recording before the first text frame

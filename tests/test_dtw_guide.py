@@ -7,6 +7,8 @@ text row truly is.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 import pytest
@@ -16,7 +18,7 @@ from aligner.dtw import GuidePath, warp_guide
 Floats = npt.NDArray[np.float32]
 
 
-def guide(text: Floats, audio: Floats, blocked: npt.NDArray[np.bool_], **kw: int) -> GuidePath:
+def guide(text: Floats, audio: Floats, blocked: npt.NDArray[np.bool_], **kw: Any) -> GuidePath:
     """``warp_guide`` with the dtw aligner's costs."""
     return warp_guide(
         text, audio, blocked=blocked, open_audio=3.0, skip_audio=0.3, open_text=3.0,
@@ -115,3 +117,58 @@ def test_the_block_size_does_not_change_the_path(block: int | None) -> None:
     )  # fmt: skip
     assert (path.first == whole.first).all() and (path.last == whole.last).all()
     assert (path.skipped == whole.skipped).all()
+
+
+def passage_case(seed: int) -> tuple[Floats, Floats, npt.NDArray[np.bool_]]:
+    """Text said with a pause and an unrelated passage in it: 300 text rows, ~850 frames."""
+    rng = np.random.default_rng(seed)
+    text = unit(rng.normal(size=(300, 8)))
+    parts = [spoken(text[:100], rng)[0], unit(rng.normal(size=(40, 8)))]
+    parts += [spoken(text[100:200], rng)[0], unit(rng.normal(size=(250, 8)))]
+    parts += [spoken(text[200:], rng)[0]]
+    audio = np.concatenate(parts)
+    blocked = np.zeros(len(audio), dtype=np.bool_)
+    blocked[len(parts[0]) : len(parts[0]) + 40] = True  # the pause
+    return text, audio, blocked
+
+
+@pytest.mark.parametrize("block", [7, None])
+def test_a_band_that_holds_the_path_does_not_change_it(block: int | None) -> None:
+    """The banded warp computes only the band's cells: with the band 20 frames either side
+    of the whole-table path, its skip over the passage included (or the whole table), the
+    path is the same."""
+    from aligner.backends._guide import around
+
+    text, audio, blocked = passage_case(6)
+    whole = guide(text, audio, blocked)
+    m, n = len(text), len(audio)
+    narrow = around(whole, 1, m, n, 20)
+    assert narrow is not None and (narrow[1] - narrow[0]).max() < n / 2  # it skips the passage
+    full = (np.zeros(m, dtype=np.int64), np.full(m, n - 1, dtype=np.int64))
+    for band in (narrow, full):
+        path = guide(text, audio, blocked, block=block, band=band)
+        assert (path.first == whole.first).all() and (path.last == whole.last).all()
+        assert (path.skipped == whole.skipped).all()
+
+
+def test_a_band_too_narrow_for_the_path_is_widened(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The guide's band around its coarse warp: a band of 1 step cannot hold the path past
+    the passage; the path reaches its edge, the band is widened until it does not, and the
+    result is the whole-table path."""
+    from aligner.backends import _guide
+
+    text, audio, blocked = passage_case(7)
+    whole = _guide._warp(text, audio, blocked)
+    widened: list[int] = []
+    real_around = _guide.around
+
+    def around(*args: Any) -> Any:
+        widened.append(args[-1])
+        return real_around(*args)
+
+    monkeypatch.setattr(_guide, "around", around)
+    monkeypatch.setattr(_guide, "BAND_S", 0.2)
+    monkeypatch.setattr(_guide, "BAND_EDGE_S", 0.4)
+    path = _guide.banded_warp(text, audio, blocked)
+    assert len(widened) > 1 and widened == [widened[0] * 2**k for k in range(len(widened))]
+    assert (path.first == whole.first).all() and (path.last == whole.last).all()

@@ -2,7 +2,9 @@
 
 The whole text (espeak-ng speech) and the whole recording are averaged into 200 ms steps and
 warped once with ``aligner.dtw.warp_guide``: slope-limited matches, skips that cost to open,
-pauses free, memory bounded by a few cost rows per block of rows. The path is global, so a
+pauses free, memory bounded by a few cost rows per block of rows, and work limited to a band
+around a first warp in 1 s steps (widened where the path meets its edge), so that it grows
+with the recording's length instead of its square. The path is global, so a
 passage of speech the transcript lacks, however long, is passed over where it is instead of
 pulling the cues after it onto it, as a window-by-window search would. The fine alignment
 (``aligner.backends.dtw_backend``) then looks for each window of cues only where the guide
@@ -11,13 +13,16 @@ put them.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from aligner.dtw import warp_guide
+from aligner.dtw import GuidePath, warp_guide
+
+log = logging.getLogger(__name__)
 
 FRAME_MS = 20  # the fine frames the guide is given and answers in
 # The guide: a coarse warp of the whole text onto the whole recording (``Guide``).
@@ -36,6 +41,13 @@ MISSING_BELOW = 0.3  # a cue with less of its text matched by the guide is not i
 UNEXPLAINED_S = 2  # speech passed over this long is speech the transcript lacks
 GUIDE_MARGIN_S = 2  # recording searched around the guided span of a window's cues
 GUIDE_EDGE_S = 1  # speech the guide passed over is blocked but for this much at either end
+# The guide's own warp is limited to a band around a first, coarser warp (1 s steps), so its
+# work grows with the recording's length, not its square. The band reaches BAND_S either
+# side of the coarse path; where the guide's path comes within BAND_EDGE_S of the band's
+# edge, the band was too narrow there and the warp is done again with one twice as wide.
+BAND_FACTOR = 5  # guide steps per step of the coarse warp
+BAND_S = 60
+BAND_EDGE_S = 10
 
 
 def coarsen(frames: npt.NDArray[np.float32], factor: int) -> npt.NDArray[np.float32]:
@@ -80,20 +92,8 @@ class Guide:
         offsets = np.concatenate([[0], np.cumsum([len(t) for t in texts])])
         text = coarsen(np.concatenate(texts), factor)
         audio = coarsen(frames, factor)
-        count = len(audio)
-        padded = np.ones(count * factor, dtype=np.bool_)
-        padded[: len(blocked)] = blocked
-        coarse_blocked = padded.reshape(count, factor).mean(axis=1) > 0.5
-        path = warp_guide(
-            text,
-            audio,
-            blocked=coarse_blocked,
-            open_audio=GUIDE_OPEN,
-            skip_audio=GUIDE_SKIP,
-            open_text=GUIDE_OPEN,
-            skip_text=GUIDE_SKIP_TEXT,
-            squeeze=GUIDE_SQUEEZE,
-        )
+        coarse_blocked = _coarse_blocked(blocked, factor)
+        path = banded_warp(text, audio, coarse_blocked)
         least = UNEXPLAINED_S * 1000 / (FRAME_MS * factor)
         unexplained = long_runs(path.skipped, path.skipped | coarse_blocked, least)
         # The guide's steps are coarse: keep the speech at either end of a passage open.
@@ -127,6 +127,101 @@ class Guide:
             lo = int(self.ends[before[0]]) if before else 0
             hi = int(self.starts[after[0]]) if after else len(self.blocked)
         return max(0, lo), min(len(self.blocked), hi)
+
+
+def _warp(
+    text: npt.NDArray[np.float32],
+    audio: npt.NDArray[np.float32],
+    blocked: npt.NDArray[np.bool_],
+    steps: int = 1,
+    band: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None,
+) -> GuidePath:
+    """The guide's warp, its costs for steps ``steps`` times as long (a path's length in
+    steps, so the weight of opening a skip against the steps it passes, shrinks by that)."""
+    return warp_guide(
+        text,
+        audio,
+        blocked=blocked,
+        open_audio=GUIDE_OPEN / steps,
+        skip_audio=GUIDE_SKIP,
+        open_text=GUIDE_OPEN / steps,
+        skip_text=GUIDE_SKIP_TEXT,
+        squeeze=GUIDE_SQUEEZE,
+        band=band,
+    )
+
+
+def banded_warp(
+    text: npt.NDArray[np.float32], audio: npt.NDArray[np.float32], blocked: npt.NDArray[np.bool_]
+) -> GuidePath:
+    """``warp_guide`` of guide steps, within a band around a coarser warp (see BAND_S)."""
+    m, n = len(text), len(audio)
+    step_s = FRAME_MS * COARSE / 1000
+    if m < 2 * BAND_FACTOR or n < 2 * BAND_FACTOR:
+        return _warp(text, audio, blocked)
+    coarse = _warp(
+        coarsen(text, BAND_FACTOR),
+        coarsen(audio, BAND_FACTOR),
+        _coarse_blocked(blocked, BAND_FACTOR),
+        steps=BAND_FACTOR,
+    )
+    width = round(BAND_S / step_s)
+    edge = round(BAND_EDGE_S / step_s)
+    while True:
+        band = around(coarse, BAND_FACTOR, m, n, width)
+        if band is None:
+            return _warp(text, audio, blocked)
+        path = _warp(text, audio, blocked, band=band)
+        if not near_edge(path, band, n, edge):
+            return path
+        log.debug("guide path at the edge of its %d-step band: widened", width)
+        width *= 2
+
+
+def _coarse_blocked(blocked: npt.NDArray[np.bool_], factor: int) -> npt.NDArray[np.bool_]:
+    count = -(-len(blocked) // factor)
+    padded = np.ones(count * factor, dtype=np.bool_)
+    padded[: len(blocked)] = blocked
+    out: npt.NDArray[np.bool_] = padded.reshape(count, factor).mean(axis=1) > 0.5
+    return out
+
+
+def around(
+    coarse: GuidePath, factor: int, m: int, n: int, width: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
+    """For each of ``m`` text steps, the recording steps within ``width`` of where the coarse
+    path (``factor`` steps a step) put it; None if the band would be the whole table."""
+    first = np.where(coarse.first >= 0, coarse.first, np.iinfo(np.int64).max)
+    last = coarse.last
+    if (last < 0).all():
+        return None
+    # Rows the coarse path skipped lie between their neighbours, and a row reaches on to
+    # where the next one starts (its skip over a passage); both edges never go back.
+    low = np.minimum.accumulate(first[::-1])[::-1]
+    high = np.maximum.accumulate(last)
+    low = np.where(low == np.iinfo(np.int64).max, high, low)
+    high = np.maximum.accumulate(np.maximum(high, np.append(low[1:], high[-1])))
+    rows = np.arange(m) // factor
+    lo = np.clip(low[rows] * factor - width, 0, n - 1)
+    hi = np.clip((high[rows] + 1) * factor - 1 + width, 0, n - 1)
+    lo[0] = 0
+    hi[-1] = n - 1
+    hi = np.maximum(hi, lo)
+    if int(lo.max()) == 0 and int(hi.min()) == n - 1:
+        return None
+    return lo.astype(np.int64), hi.astype(np.int64)
+
+
+def near_edge(
+    path: GuidePath, band: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]], n: int, edge: int
+) -> bool:
+    """Whether the path comes within ``edge`` steps of an edge of the band that is not an end
+    of the recording: the band may have kept it from a better path."""
+    lo, hi = band
+    hit = path.first >= 0
+    low = (lo > 0) & (path.first - lo < edge)
+    high = (hi < n - 1) & (hi - path.last < edge)
+    return bool((hit & (low | high)).any())
 
 
 def long_runs(
