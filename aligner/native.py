@@ -18,8 +18,8 @@ import os
 # mallopt parameters (malloc.h)
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
-MMAP_THRESHOLD = 64 * 1024 * 1024  # blocks up to this size come from the heap and stay there
-TRIM_THRESHOLD = 128 * 1024 * 1024  # free memory at the heap's top kept before giving it back
+MMAP_THRESHOLD = 16 * 1024 * 1024  # blocks up to this size come from the heap and stay there
+TRIM_THRESHOLD = 32 * 1024 * 1024  # free memory at the heap's top kept before giving it back
 
 # One BLAS thread per process: the dtw aligner runs two processes on two cores, and a
 # second OpenBLAS thread spinning beside each doubled their CPU time for no gain.
@@ -28,7 +28,7 @@ ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THRE
 
 @functools.cache
 def keep_freed_blocks() -> bool:
-    """Make glibc keep freed blocks of up to 64 MB for reuse; False if it is not glibc."""
+    """Make glibc keep freed blocks of up to 16 MB for reuse; False if it is not glibc."""
     name = ctypes.util.find_library("c")
     if name is None:
         return False
