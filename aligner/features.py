@@ -8,6 +8,8 @@ thing have a small cosine distance.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 
@@ -97,8 +99,11 @@ def normalise(features: Floats, mean: Floats | None = None) -> Floats:
     return result
 
 
-def mfcc_wav(path: str) -> Floats:
-    """``mfcc`` of a 16 kHz mono 16-bit WAV, read a block at a time (memory: the features)."""
+def mfcc_wav(path: str, on_block: Callable[[float], None] | None = None) -> Floats:
+    """``mfcc`` of a 16 kHz mono 16-bit WAV, read a block at a time (memory: the features).
+
+    ``on_block`` is told the share of the file done after each block.
+    """
     import wave
 
     parts: list[Floats] = []
@@ -122,6 +127,8 @@ def mfcc_wav(path: str) -> Floats:
                 parts.append(_frames(buffer, ready))
                 made += ready
                 buffer = buffer[ready * HOP :]
+                if on_block is not None:
+                    on_block(made / count)
     return np.concatenate(parts) if parts else np.zeros((0, N_COEFFS - 1), dtype=np.float32)
 
 

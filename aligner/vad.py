@@ -15,6 +15,7 @@ length; only the per-frame measures (a few bytes per 10 ms) are kept.
 from __future__ import annotations
 
 import wave
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,8 +112,9 @@ def measure(samples: npt.NDArray[np.int16] | Floats) -> Activity:
     )
 
 
-def measure_wav(path: Path) -> Activity:
-    """``measure`` for a 16 kHz mono 16-bit WAV, read a block at a time."""
+def measure_wav(path: Path, on_block: Callable[[float], None] | None = None) -> Activity:
+    """``measure`` for a 16 kHz mono 16-bit WAV, read a block at a time; ``on_block`` is
+    told the share of the file done after each block."""
     parts: list[Activity] = []
     block = _BLOCK_FRAMES * _HOP
     with wave.open(str(path), "rb") as wav:
@@ -130,6 +132,8 @@ def measure_wav(path: Path) -> Activity:
                 continue
             parts.append(measure(chunk[: (usable - 1) * _HOP + WINDOW]))
             tail = chunk[usable * _HOP :]
+            if on_block is not None:
+                on_block(min(1.0, wav.tell() / max(1, wav.getnframes())))
     if not parts:
         return measure(np.zeros(0, dtype=np.int16))
     return Activity(

@@ -83,6 +83,7 @@ CLAIM_DIP_MS = 30  # a dip this short inside the burst does not end it
 CLAIM_DB = 3.0  # sound: 10 ms frames up to this much under the loudness threshold
 OTHER = 2  # in _Heard.sound: applause, noise or a tone
 ONSET_MS = 26  # the onset lies this far into the first frame of sound (as in vad.regions)
+STAGE_SHARES = (("activity", 25), ("mfcc", 12), ("guide", 11), ("windows", 45), ("rest", 7))
 SNAP_MS = 80  # a start or end this close to a speech onset or offset moves onto it
 REVIEW_BELOW = 0.5
 # Score (match cost per frame, skips included) at which a cue is as likely right as wrong,
@@ -131,13 +132,15 @@ class DtwAligner:
         if not lines:
             return []
         native.keep_freed_blocks()
+        report = _Stages(on_progress)
         # Speech is synthesized in another process while the recording is analysed here,
         # each on one core.
         with Synth(lines) as synth, native.one_blas_thread():
             with temporary_wav(audio) as wav:
-                heard = _listen(wav.path, audio)
+                heard = _listen(wav.path, audio, report)
                 duration_ms = wav.duration_ms
-            placed = self._place_all(lines, synth, heard, on_progress)
+            placed = self._place_all(lines, synth, heard, report)
+        report("rest", 1.0)
         return _to_cues(lines, placed, heard.regions, heard.sound, duration_ms, rules)
 
     def _place_all(
@@ -145,7 +148,7 @@ class DtwAligner:
         lines: Sequence[Line],
         synth: Synth,
         heard: _Heard,
-        on_progress: ProgressFn | None,
+        report: _Stages,
     ) -> list[_Placed]:
         frames, weak = heard.frames, heard.weak
         total = len(lines)
@@ -162,6 +165,7 @@ class DtwAligner:
 
         texts_all = [get(c) for c in range(total)]
         guide = Guide.make(texts_all, frames, heard.blocked)
+        report("guide", 1.0)
         nothing = np.zeros((0, N_COEFFS), dtype=np.float32)
         voices = _Voices()
         cursor = 0
@@ -192,8 +196,7 @@ class DtwAligner:
             if found:
                 cursor = max(cursor, found[-1].end)
             k = keep
-            if on_progress is not None:
-                on_progress(Progress(k, total))
+            report("windows", k / total)
         blocked = guide.blocked
         _repair(lines, placed, frames, blocked, weak, get, voices)
         _chance(lines, placed, frames, blocked, get, voices)
@@ -211,10 +214,37 @@ class _Heard:
     weak: npt.NDArray[np.bool_]  # per 20 ms frame: silence, or sound not far over loud
 
 
-def _listen(wav: Path, source: Path) -> _Heard:
+class _Stages:
+    """Progress of one alignment in thousandths, from how far each stage has come.
+
+    Shares of the time each stage takes (the hour-long benchmark case, 2 cores): speech
+    activity 25 %, MFCCs 12 %, the guide 11 %, the windows 45 %, the rest 7 %.
+    """
+
+    TOTAL = 1000
+
+    def __init__(self, on_progress: ProgressFn | None) -> None:
+        self.on_progress = on_progress
+        self.before: dict[str, float] = {}
+        self.share: dict[str, float] = {}
+        done = 0.0
+        for stage, percent in STAGE_SHARES:
+            self.before[stage] = done
+            self.share[stage] = percent * self.TOTAL / 100
+            done += self.share[stage]
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        if self.on_progress is None:
+            return
+        done = self.before[stage] + self.share[stage] * min(1.0, max(0.0, fraction))
+        self.on_progress(Progress(round(done), self.TOTAL))
+
+
+def _listen(wav: Path, source: Path, report: _Stages | None = None) -> _Heard:
     """Features and speech activity of a 16 kHz WAV, computed a block at a time."""
-    activity = vad.measure_wav(wav)
-    recording = features.mfcc_wav(str(wav))
+    report = report or _Stages(None)
+    activity = vad.measure_wav(wav, lambda share: report("activity", share))
+    recording = features.mfcc_wav(str(wav), lambda share: report("mfcc", share))
     regions = vad.regions(activity)
     speech = np.zeros(len(recording), dtype=np.bool_)
     for region in regions:

@@ -357,3 +357,18 @@ def test_a_short_dip_between_syllables_does_not_end_the_burst_a_start_claims() -
     assert _claim_onset(1180, 0, sound) == 1000 + ONSET_MS
     sound[108:114] = 0
     assert _claim_onset(1180, 0, sound) == 1180
+
+
+def test_progress_moves_through_every_stage(clean: tuple[Path, list[dict[str, Any]]]) -> None:
+    """Progress is reported in thousandths from the recording's analysis on (not only once
+    the windows start), never goes back, and ends at the whole."""
+    from aligner.backends import Progress
+
+    audio, segments = clean
+    seen: list[Progress] = []
+    DtwAligner().align(as_lines(segments), audio, rules=RULES, on_progress=seen.append)
+    done = [p.done for p in seen]
+    assert {p.total for p in seen} == {1000}
+    assert done == sorted(done) and done[-1] == 1000
+    assert any(0 < d <= 250 for d in done)  # speech activity, block by block
+    assert any(480 <= d < 930 for d in done)  # the windows
