@@ -9,13 +9,16 @@ because a hung or crashed engine must become an ``AlignmentError``, not a stuck 
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
+import itertools
 import json
 import logging
 import os
 import subprocess
 import sys
 import tempfile
+import wave
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +48,10 @@ NONSPEECH_MIN_MS = 300
 # A 10 ms window this far below the recording's peak is silence, for finding where speech
 # starts: aeneas always starts the first cue at 0 (its head detection is what hangs).
 LEADING_SILENCE_DB = 35.0
+# A recording longer than 1.5 windows is aligned a window at a time, cut where our guide
+# (dtw_backend) sees a pause between two cues: aeneas's memory grows with the square of a
+# task's length (0.6 GB for 10 minutes, 3-3.5 GB for an hour), a window's does not.
+WINDOW_S = 240
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,21 +112,51 @@ class AeneasAligner:
         total = len(lines)
         if on_progress is not None:
             on_progress(Progress(0, total))
+        from aligner.backends.dtw_backend import Reference
+
         with temporary_wav(audio) as wav:
-            spans = self._run_worker(lines, wav)
+            # Our engine's view of the recording: to cut a long one into windows, and to
+            # score the cues (aeneas gives no confidence).
+            reference = None
+            windows = [(0, total, 0, wav.duration_ms)]
+            if wav.duration_ms > WINDOW_S * 1000 * 1.5:
+                reference = Reference(lines, wav.path, wav.source)
+                talk = [r for r in reference.heard.regions if r.kind == "speech"]
+                windows = _windows(reference.locate(), wav.duration_ms, _pauses(talk))
+            spans: list[_Span] = []
+            for first, end, start_ms, end_ms in windows:
+                part = self._run_window(lines[first:end], wav, start_ms, end_ms)
+                spans += [_Span(first + s.index, s.start_ms, s.end_ms) for s in part]
+                if on_progress is not None:
+                    on_progress(Progress(end, total))
+            if self.assess and reference is None:
+                reference = Reference(lines, wav.path, wav.source)
             speech_ms = speech_start_ms(wav, below_peak_db=LEADING_SILENCE_DB)
-            talk = [r for r in vad.regions(vad.measure_wav(wav.path)) if r.kind == "speech"]
+            if reference is not None:
+                talk = [r for r in reference.heard.regions if r.kind == "speech"]
+            else:
+                talk = [r for r in vad.regions(vad.measure_wav(wav.path)) if r.kind == "speech"]
             spans = _fix_spans(spans, first_speech_ms=speech_ms)
             spans = _fit_spans(spans, talk)
             cues = [Cue.from_line(lines[s.index], s.start_ms, s.end_ms) for s in spans]
-            if self.assess:
-                # aeneas gives no confidence: score each cue with our own engine's measure.
-                from aligner.backends.dtw_backend import assess
-
-                cues = assess(lines, cues, wav.path, wav.source)
+            if self.assess and reference is not None:
+                cues = reference.assess(cues)
         if on_progress is not None:
             on_progress(Progress(total, total))
         return cues
+
+    def _run_window(
+        self, lines: Sequence[Line], wav: ConvertedAudio, start_ms: int, end_ms: int
+    ) -> list[_Span]:
+        """``lines`` aligned by aeneas on ``start_ms..end_ms`` of ``wav``, in its times."""
+        if start_ms == 0 and end_ms >= wav.duration_ms:
+            return self._run_worker(lines, wav)
+        with tempfile.TemporaryDirectory(prefix="aligner-window-") as folder:
+            path = Path(folder) / "window.wav"
+            _cut_wav(wav.path, path, start_ms, end_ms)
+            window = dataclasses.replace(wav, path=path, duration_ms=end_ms - start_ms)
+            part = self._run_worker(lines, window)
+        return [_Span(s.index, s.start_ms + start_ms, s.end_ms + start_ms) for s in part]
 
     def _run_worker(self, lines: Sequence[Line], wav: ConvertedAudio) -> list[_Span]:
         timeout = self.timeout_s
@@ -185,6 +222,69 @@ def _call_worker(request: dict[str, Any], *, timeout: float, audio: Path) -> dic
             raise BackendUnavailableError(f"{message}; install: {INSTALL}")
         raise AlignmentError(f"aeneas failed to align {audio}: {message}")
     return answer
+
+
+def _pauses(talk: Sequence[vad.Region]) -> list[tuple[int, int]]:
+    """The gaps between speech regions, in ms."""
+    return [(a.end_ms, b.start_ms) for a, b in itertools.pairwise(talk) if b.start_ms > a.end_ms]
+
+
+def _windows(
+    located: Sequence[tuple[int, int] | None],
+    duration_ms: int,
+    pauses: Sequence[tuple[int, int]] = (),
+) -> list[tuple[int, int, int, int]]:
+    """The recording cut into windows of about ``WINDOW_S`` for one aeneas task each.
+
+    ``located`` is where our guide puts each line (ms), None where it found nothing. A window
+    is ``(first line, end line, start ms, end ms)``. Windows are cut between two found lines,
+    in the middle of the longest pause in ``pauses`` within a second of the gap the guide sees
+    between them (else in the middle of that gap), so that each task's text covers its audio.
+
+    Example:
+        >>> _windows([(0, 100_000), (101_000, 200_000), (202_000, 300_000)], 301_000)
+        [(0, 2, 0, 201000), (2, 3, 201000, 301000)]
+        >>> _windows([(0, 100_000), (101_000, 200_000), (202_000, 300_000)], 301_000,
+        ...          [(199_500, 200_500)])
+        [(0, 2, 0, 200000), (2, 3, 200000, 301000)]
+    """
+    out: list[tuple[int, int, int, int]] = []
+    first, start_ms = 0, 0
+    previous_end: int | None = None
+    for k, span in enumerate(located):
+        if span is None:
+            continue
+        if previous_end is not None and k > first and span[1] - start_ms > WINDOW_S * 1000:
+            cut = _cut_between(previous_end, span[0], pauses)
+            if start_ms < cut < duration_ms:
+                out.append((first, k, start_ms, cut))
+                first, start_ms = k, cut
+        previous_end = span[1]
+    out.append((first, len(located), start_ms, duration_ms))
+    return out
+
+
+def _cut_between(end_ms: int, start_ms: int, pauses: Sequence[tuple[int, int]]) -> int:
+    """Where to cut between a cue the guide ends at ``end_ms`` and one it starts at
+    ``start_ms``: the middle of the longest pause within a second of that gap."""
+    lo, hi = min(end_ms, start_ms) - 1000, max(end_ms, start_ms) + 1000
+    best: tuple[int, int] | None = None
+    for pause in pauses:
+        a, z = max(pause[0], lo), min(pause[1], hi)
+        if z > a and (best is None or z - a > best[1] - best[0]):
+            best = (a, z)
+    if best is None:
+        return (end_ms + start_ms) // 2
+    return (best[0] + best[1]) // 2
+
+
+def _cut_wav(source: Path, target: Path, start_ms: int, end_ms: int) -> None:
+    """``start_ms..end_ms`` of a WAV as a WAV of its own."""
+    with wave.open(str(source), "rb") as reader, wave.open(str(target), "wb") as writer:
+        writer.setparams(reader.getparams())
+        rate = reader.getframerate()
+        reader.setpos(min(reader.getnframes(), start_ms * rate // 1000))
+        writer.writeframes(reader.readframes((end_ms - start_ms) * rate // 1000))
 
 
 def _spans_from_answer(answer: dict[str, Any], count: int, *, audio: Path) -> list[_Span]:

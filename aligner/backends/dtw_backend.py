@@ -268,40 +268,72 @@ def _listen(wav: Path, source: Path, report: _Stages | None = None) -> _Heard:
     return _Heard(frames, ~(speech[0::2] | speech[1::2]), regions, sound, weak)
 
 
-def assess(lines: Sequence[Line], cues: Sequence[Cue], wav: Path, source: Path) -> list[Cue]:
-    """``cues`` (one per Line, from any aligner) with a confidence and ``needs_review``.
-
-    Each cue's text, spoken by espeak-ng, is scored on its own span and on the spans of cues a
-    few places away (``_chance``); a cue much better at home than away is confidently placed.
+class Reference:
+    """A recording heard and the cues spoken by espeak-ng: what other backends borrow from
+    this one to judge their cues (``assess``) and to cut a long recording into windows
+    (``locate``).
     """
-    heard = _listen(wav, source)
-    with Synth(lines) as synth:
-        spoken = [synth.raw(k) for k in range(len(lines))]
-    text_mean = np.concatenate(spoken[:200]).mean(axis=0) if spoken else None
-    cache: dict[int, npt.NDArray[np.float32]] = {}
 
-    def text_of(k: int) -> npt.NDArray[np.float32]:
-        if k not in cache:
-            cache[k] = features.pair_frames(features.normalise(spoken[k], text_mean))
-        return cache[k]
+    def __init__(self, lines: Sequence[Line], wav: Path, source: Path) -> None:
+        native.keep_freed_blocks()
+        with Synth(lines) as synth, native.one_blas_thread():
+            self.heard = _listen(wav, source)
+            spoken = [synth.raw(k) for k in range(len(lines))]
+        self.lines = lines
+        self._spoken = spoken
+        self._mean = np.concatenate(spoken[:200]).mean(axis=0) if spoken else None
+        self._cache: dict[int, npt.NDArray[np.float32]] = {}
 
-    per = FRAME_MS
-    placed = [
-        _Placed(c.start_ms // per, max(c.start_ms // per + 1, c.end_ms // per), 0.0) for c in cues
-    ]
-    voices = _Voices()
-    _chance(lines, placed, heard.frames, heard.blocked, text_of, voices)
-    # Learn each voice from its median score, then score again with it.
-    for line, p in zip(lines, placed, strict=True):
-        voices.learn(line.speaker, p.cost)
-    _chance(lines, placed, heard.frames, heard.blocked, text_of, voices)
-    out = []
-    for cue, p in zip(cues, placed, strict=True):
-        confidence = _confidence(p)
-        out.append(
-            dataclasses.replace(cue, confidence=confidence, needs_review=confidence < REVIEW_BELOW)
+    def text_of(self, k: int) -> npt.NDArray[np.float32]:
+        """Line ``k`` spoken: normalised, paired MFCC frames (20 ms)."""
+        if k not in self._cache:
+            self._cache[k] = features.pair_frames(features.normalise(self._spoken[k], self._mean))
+        return self._cache[k]
+
+    def locate(self) -> list[tuple[int, int] | None]:
+        """Where the guide puts each line, in ms (None: not found in the recording)."""
+        guide = Guide.make(
+            [self.text_of(k) for k in range(len(self.lines))],
+            self.heard.frames,
+            self.heard.blocked,
         )
-    return out
+        return [
+            (int(s) * FRAME_MS, int(e) * FRAME_MS) if s >= 0 else None
+            for s, e in zip(guide.starts, guide.ends, strict=True)
+        ]
+
+    def assess(self, cues: Sequence[Cue]) -> list[Cue]:
+        """``cues`` (one per line, from any aligner) with a confidence and ``needs_review``.
+
+        Each cue's text is scored on its own span and on the spans of cues a few places away
+        (``_chance``); a cue much better at home than away is confidently placed.
+        """
+        per = FRAME_MS
+        placed = [
+            _Placed(c.start_ms // per, max(c.start_ms // per + 1, c.end_ms // per), 0.0)
+            for c in cues
+        ]
+        voices = _Voices()
+        frames, blocked = self.heard.frames, self.heard.blocked
+        _chance(self.lines, placed, frames, blocked, self.text_of, voices)
+        # Learn each voice from its median score, then score again with it.
+        for line, p in zip(self.lines, placed, strict=True):
+            voices.learn(line.speaker, p.cost)
+        _chance(self.lines, placed, frames, blocked, self.text_of, voices)
+        out = []
+        for cue, p in zip(cues, placed, strict=True):
+            confidence = _confidence(p)
+            out.append(
+                dataclasses.replace(
+                    cue, confidence=confidence, needs_review=confidence < REVIEW_BELOW
+                )
+            )
+        return out
+
+
+def assess(lines: Sequence[Line], cues: Sequence[Cue], wav: Path, source: Path) -> list[Cue]:
+    """``cues`` (one per Line, from any aligner) with a confidence: ``Reference.assess``."""
+    return Reference(lines, wav, source).assess(cues)
 
 
 @dataclass(frozen=True, slots=True)

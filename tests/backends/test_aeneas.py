@@ -150,3 +150,47 @@ def test_zero_length_fragments_get_a_millisecond() -> None:
     spans = [_Span(0, 0, 500), _Span(1, 500, 500), _Span(2, 500, 500), _Span(3, 500, 900)]
     fixed = _fix_spans(spans, first_speech_ms=None)
     assert [(s.start_ms, s.end_ms) for s in fixed] == [(0, 500), (500, 501), (501, 502), (502, 900)]
+
+
+LONG_SCRIPT = [
+    ("Moderator", "Good morning, and welcome to today's press briefing on the economy."),
+    ("Moderator", "We will take questions after the opening remarks by the spokesperson."),
+    ("Li", "Thank you. This year the economy grew by five percent over the last one."),
+    ("Li", "Exports rose sharply in the second quarter, led by machinery and textiles."),
+    ("Li", "Imports grew more slowly, so the trade surplus widened again this spring."),
+    ("Moderator", "Thank you. The floor is now open for questions from the journalists."),
+    ("Reporter", "How will the government support small firms in the months to come?"),
+    ("Li", "We will cut their taxes and make loans easier to get from local banks."),
+]
+
+
+def test_a_long_recording_is_aligned_a_window_at_a_time(
+    aligner: AeneasAligner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows of 12 s instead of 4 minutes: the ~40 s clip goes to aeneas in several tasks,
+    cut where our guide sees a pause between cues, and the cues still follow the speech."""
+    from aligner.backends import aeneas_backend
+
+    lines_file = tmp_path / "lines.txt"
+    lines_file.write_text("".join(f"{who}: {text}\n" for who, text in LONG_SCRIPT), "utf-8")
+    audio, truth_file = tmp_path / "long.mp3", tmp_path / "long.json"
+    command = [sys.executable, str(MAKE_SAMPLE), str(lines_file), "-o", str(audio)]
+    subprocess.run([*command, "--truth", str(truth_file)], check=True, capture_output=True)
+    truth = json.loads(truth_file.read_text("utf-8"))
+    tasks: list[int] = []
+    real_call = aeneas_backend._call_worker
+
+    def call(request: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        tasks.append(len(request["fragments"]))
+        return real_call(request, **kwargs)
+
+    monkeypatch.setattr(aeneas_backend, "WINDOW_S", 12)
+    monkeypatch.setattr(aeneas_backend, "_call_worker", call)
+    turns: dict[str, int] = {}
+    lines = [Line(who, text, "en", turns.setdefault(who, len(turns))) for who, text in LONG_SCRIPT]
+    cues = aligner.align(lines, audio, rules=SegmentRules())
+    assert len(tasks) >= 2 and sum(tasks) == len(lines), tasks
+    starts = [c.start_ms - s["start_ms"] for c, s in zip(cues, truth["segments"], strict=True)]
+    assert all(abs(e) <= TOLERANCE_MS for e in starts), starts
+    for before, after in itertools.pairwise(cues):
+        assert before.end_ms <= after.start_ms
