@@ -75,11 +75,13 @@ class Guide:
     Attributes:
         starts / ends: Each cue's span, in fine (20 ms) frames; -1 if the text was not found.
         blocked: The fine frames that may only be skipped: non-speech and unexplained speech.
+        edges: The fine frames of unexplained speech left open at either end of a passage.
     """
 
     starts: npt.NDArray[np.int64]
     ends: npt.NDArray[np.int64]
     blocked: npt.NDArray[np.bool_]
+    edges: npt.NDArray[np.bool_]
 
     @classmethod
     def make(
@@ -95,11 +97,12 @@ class Guide:
         coarse_blocked = _coarse_blocked(blocked, factor)
         path = banded_warp(text, audio, coarse_blocked)
         least = UNEXPLAINED_S * 1000 / (FRAME_MS * factor)
-        unexplained = long_runs(path.skipped, path.skipped | coarse_blocked, least)
+        passages = long_runs(path.skipped, path.skipped | coarse_blocked, least)
         # The guide's steps are coarse: keep the speech at either end of a passage open.
         edge = GUIDE_EDGE_S * 1000 // (FRAME_MS * factor)
-        unexplained &= ~(np.convolve(~unexplained, np.ones(2 * edge + 1), "same") > 0)
+        unexplained = passages & ~(np.convolve(~passages, np.ones(2 * edge + 1), "same") > 0)
         fine_unexplained = np.repeat(unexplained, factor)[: len(blocked)]
+        fine_edges = np.repeat(passages & ~unexplained, factor)[: len(blocked)] & ~blocked
         starts = np.full(len(texts), -1, dtype=np.int64)
         ends = np.full(len(texts), -1, dtype=np.int64)
         for c in range(len(texts)):
@@ -112,7 +115,7 @@ class Guide:
                 continue
             starts[c] = int(first[hit][0]) * factor
             ends[c] = (int(last[hit][-1]) + 1) * factor
-        return cls(starts, ends, blocked | fine_unexplained)
+        return cls(starts, ends, blocked | fine_unexplained, fine_edges)
 
     def span(self, k: int, look: int) -> tuple[int, int]:
         """Fine frames to search for cues ``k..look-1``: their guided span and a margin."""

@@ -186,7 +186,7 @@ class DtwAligner:
             lo = max(lo, cursor)
             hi = max(hi, lo + 1)
             result = _warp_span(text, skips, frames[lo:hi], guide.blocked[lo:hi])
-            spans = _spans(result, texts, lo, guide.blocked[lo:hi], weak[lo:hi])
+            spans = _spans(result, texts, lo, guide.blocked[lo:hi], weak[lo:hi], guide.edges[lo:hi])
             kept = spans[: keep - k]
             placed.extend(kept)
             for c, p in zip(range(k, keep), kept, strict=True):
@@ -198,7 +198,7 @@ class DtwAligner:
             k = keep
             report("windows", k / total)
         blocked = guide.blocked
-        _repair(lines, placed, frames, blocked, weak, get, voices)
+        _repair(lines, placed, frames, blocked, weak, guide.edges, get, voices)
         _chance(lines, placed, frames, blocked, get, voices)
         return placed
 
@@ -427,6 +427,7 @@ def _spans(
     cursor: int,
     blocked: npt.NDArray[np.bool_],
     weak: npt.NDArray[np.bool_],
+    edges: npt.NDArray[np.bool_],
 ) -> list[_Placed]:
     out: list[_Placed] = []
     row = 0
@@ -440,7 +441,7 @@ def _spans(
             # Most of the text matched nothing: the recording lacks it.
             out.append(_Placed(-1, -1, 2.0, 0.0))
             continue
-        start, end, share = _cluster(first, last, blocked, weak)
+        start, end, share = _cluster(first, last, blocked, weak, edges)
         cost = float(window.cost[rows][hit].mean())
         # Rows matched away from the cue's main run are a sign of trouble.
         out.append(_Placed(cursor + start, cursor + end + 1, cost + (1 - share), share))
@@ -453,6 +454,7 @@ def _repair(
     frames: npt.NDArray[np.float32],
     blocked: npt.NDArray[np.bool_],
     weak: npt.NDArray[np.bool_],
+    edges: npt.NDArray[np.bool_],
     text_of: Callable[[int], npt.NDArray[np.float32]],
     voices: _Voices,
 ) -> None:
@@ -490,7 +492,7 @@ def _repair(
                 first, last = (len(a) - 1 - last)[::-1], (len(a) - 1 - first)[::-1]
                 first = np.where(path.first[::-1] >= 0, first, -1)
                 last = np.where(path.first[::-1] >= 0, last, -1)
-            start, end, share = _cluster(first, last, gate, weak[lo:hi])
+            start, end, share = _cluster(first, last, gate, weak[lo:hi], edges[lo:hi])
             cost = float(path.cost[hit].mean()) + (1 - share)
             candidate = _Placed(lo + start, lo + end + 1, cost, share)
             if best is None or candidate.cost < best.cost:
@@ -549,6 +551,7 @@ def _cluster(
     last: npt.NDArray[np.int64],
     blocked: npt.NDArray[np.bool_],
     weak: npt.NDArray[np.bool_],
+    edges: npt.NDArray[np.bool_],
 ) -> tuple[int, int, float]:
     """First and last recording frame of the main run of a cue's matched text, and its share.
 
@@ -558,7 +561,8 @@ def _cluster(
     (pauses do not count: a comma may be a long pause) or, in the text's last frames, jumps
     more than ``TAIL_JUMP`` frames; the cluster holding most rows is the cue.
     ``blocked`` marks the non-speech frames of the same stretch of recording, ``weak`` its
-    frames of silence or weak sound (``WEAK_DB``).
+    frames of silence or weak sound (``WEAK_DB``), ``edges`` the ends of passages the guide
+    found unexplained that it left open (``Guide.edges``).
     """
     open_before = np.concatenate([[0], np.cumsum(~blocked)])  # speech frames before j
     rows = np.flatnonzero(first >= 0)
@@ -579,6 +583,15 @@ def _cluster(
     # and a pause after it shorter);
     # a speck of one or two frames on weak sound before a short jump is its soft onset left
     # on the noise or babble before the cue's speech (a short first word, "of", is louder).
+    # A first run of frames that starts in the open edge of a passage the guide found
+    # unexplained, then jumps over a pause, is the passage's end taken for the cue's start.
+    if edges[first[best[0]]]:
+        for at, (previous, row) in enumerate(itertools.pairwise(best)):
+            if at + 1 > len(best) * 0.4:
+                break
+            if first[row] - last[previous] - 1 > TAIL_JUMP:
+                best = best[at + 1 :]
+                break
     head = int(len(first) * 0.15)
     for at, (previous, row) in enumerate(itertools.pairwise(best)):
         if row > head:
