@@ -219,8 +219,15 @@ def cue_texts(case: Case, scratch: Path) -> list[dict[str, Any]]:
     return cues
 
 
-def run_engine(engine: str, case: Case, texts: list[str], scratch: Path) -> tuple[Run, list[Any]]:
-    """``(run, [(start_ms, end_ms), ...])`` of one engine on one case."""
+Pieces = list[tuple[int, int]]
+
+
+def run_engine(
+    engine: str, case: Case, texts: list[str], scratch: Path
+) -> tuple[Run, list[Pieces]]:
+    """``(run, [[(start_ms, end_ms), ...], ...])`` of one engine on one case: the times of each
+    cue of the cut, in pieces where ``ours`` cut a cue in two around a passage it found
+    unexplained (between two of its display lines)."""
     out = scratch / f"{engine}.json"
     if engine.startswith("ours"):
         command = [sys.executable, "-m", "aligner", "make", str(case.transcript)]
@@ -229,10 +236,7 @@ def run_engine(engine: str, case: Case, texts: list[str], scratch: Path) -> tupl
             command += ["--aligner", "aeneas"]
         run = measure(command)
         cues = json.loads(out.read_text("utf-8"))["cues"]
-        got = [" ".join(c["lines"]) for c in cues]
-        if got != texts:
-            raise RuntimeError(f"{engine}: cues differ from the cut without audio")
-        return run, [(c["start_ms"], c["end_ms"]) for c in cues]
+        return run, _pieces(engine, cues, texts)
     texts_path = scratch / "texts.json"
     texts_path.write_text(json.dumps(texts), "utf-8")
     command = [sys.executable, str(SCRIPTS / "aeneas_alone.py"), "--audio", str(case.audio)]
@@ -242,7 +246,26 @@ def run_engine(engine: str, case: Case, texts: list[str], scratch: Path) -> tupl
     command += ["--language", language]
     run = measure([*command, "--preset", engine.removeprefix("aeneas-")])
     fragments = json.loads(out.read_text("utf-8"))["fragments"]
-    return run, [(f["begin_ms"], f["end_ms"]) for f in fragments]
+    return run, [[(f["begin_ms"], f["end_ms"])] for f in fragments]
+
+
+def _pieces(engine: str, cues: list[dict[str, Any]], texts: list[str]) -> list[Pieces]:
+    """The cues of ``ours`` grouped by the cue of the cut they come from."""
+    out: list[Pieces] = []
+    at = 0
+    for text in texts:
+        lines: list[str] = []
+        pieces: Pieces = []
+        while at < len(cues) and " ".join(lines) != text:
+            lines += cues[at]["lines"]
+            pieces.append((cues[at]["start_ms"], cues[at]["end_ms"]))
+            at += 1
+        if " ".join(lines) != text:
+            raise RuntimeError(f"{engine}: cues differ from the cut without audio")
+        out.append(pieces)
+    if at != len(cues):
+        raise RuntimeError(f"{engine}: cues differ from the cut without audio")
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -294,22 +317,25 @@ def _percentile(values: Sequence[float], q: float) -> float:
 
 
 def score(
-    got: Sequence[tuple[int, int]],
+    pieces: Sequence[Pieces],
     truth: Sequence[tuple[int, int]],
     inserts: Sequence[dict[str, Any]],
     run: Run,
 ) -> dict[str, float]:
+    """A cue cut in pieces starts with its first and ends with its last."""
+    got = [(p[0][0], p[-1][1]) for p in pieces]
     starts = [abs(g[0] - t[0]) for g, t in zip(got, truth, strict=True)]
     ends = [g[1] - t[1] for g, t in zip(got, truth, strict=True)]
     # A cue whose next one is said without a pause (under CHAINED_MS later) cannot end after
     # its speech and still leave the minimum gap before the next start.
     chained = [b[0] - a[1] < CHAINED_MS for a, b in itertools.pairwise(truth)] + [False]
     over = 0
-    for start, end in got:
+    for start, end in itertools.chain.from_iterable(pieces):
         for span in inserts:
             over += max(0, min(end, span["end_ms"]) - max(start, span["start_ms"]))
     return {
         "cues": len(got),
+        "split": sum(len(p) > 1 for p in pieces),
         "start_median_ms": statistics.median(starts),
         "start_p95_ms": _percentile(starts, 0.95),
         "start_max_ms": max(starts),
@@ -331,6 +357,7 @@ def score(
 
 ROWS: list[tuple[str, str, Callable[[float], str]]] = [
     ("cues", "cues", lambda v: f"{v:.0f}"),
+    ("split", "cues cut in two around unexplained speech", lambda v: f"{v:.0f}"),
     ("start_median_ms", "start abs err median ms", lambda v: f"{v:.0f}"),
     ("start_p95_ms", "start abs err p95 ms", lambda v: f"{v:.0f}"),
     ("start_max_ms", "start abs err max ms", lambda v: f"{v:.0f}"),

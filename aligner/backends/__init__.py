@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple, Protocol
@@ -33,7 +34,9 @@ class Aligner(Protocol):
     """Gives every Line a time span.
 
     Contract: one Cue per Line, in the same order, sorted and non-overlapping, or an
-    ``AlignmentError``. No printing and no files other than temporary ones.
+    ``AlignmentError``. A backend may cut a Line into several cues between its display lines
+    (their texts joined by ``"\\n"`` are the Line's; see ``split_lines``). No printing and
+    no files other than temporary ones.
     """
 
     name: str
@@ -116,8 +119,41 @@ def align(
     backend = backend or default_backend(audio)
     cues = get_backend(backend).align(lines, audio, rules=rules, on_progress=on_progress)
     if len(cues) != len(lines):
-        raise AlignmentError(
-            f"aligner {backend!r} returned {len(cues)} cues for {len(lines)} lines"
-        )
+        lines = split_lines(lines, cues, backend)
     padded = END_PAD_MS if audio is not None and backend != "estimate" else 0
     return finalize(cues, lines, rules=rules, offset_ms=start_ms, end_pad_ms=padded)
+
+
+def split_lines(lines: Sequence[Line], cues: Sequence[Cue], backend: str) -> list[Line]:
+    """``lines`` cut as a backend cut some of them into several cues, between display lines
+    (a Line said on both sides of a passage the transcript lacks). The label stays on the
+    first piece; the others end a sentence where they end.
+
+    Raises:
+        AlignmentError: The cues' texts are not the Lines' display lines in order.
+    """
+    out: list[Line] = []
+    at = 0
+    for line in lines:
+        pieces: list[str] = []
+        while at < len(cues) and "\n".join(pieces) != line.text:
+            pieces.append(cues[at].text)
+            at += 1
+        if "\n".join(pieces) != line.text:
+            raise AlignmentError(
+                f"aligner {backend!r} returned {len(cues)} cues for {len(lines)} lines, "
+                f"and they do not hold line {len(out) + 1}'s text"
+            )
+        for k, piece in enumerate(pieces):
+            last = k == len(pieces) - 1
+            out.append(
+                dataclasses.replace(
+                    line,
+                    text=piece,
+                    label=line.label if k == 0 else "",
+                    ends_sentence=line.ends_sentence if last else True,
+                )
+            )
+    if at != len(cues):
+        raise AlignmentError(f"aligner {backend!r} returned {len(cues) - at} cues too many")
+    return out

@@ -22,7 +22,8 @@ and long recordings:
 * Starts and ends come from the path (cues start on their first matched frame, end on their
   last), then snap to a speech onset or offset of the speech-activity measure close by. A
   start in the first 300 ms of a burst of speech after a pause moves back to the burst's
-  onset: real speakers open with weak sounds espeak-ng's voice does not match.
+  onset: real speakers open with weak sounds espeak-ng's voice does not match. A cue said on
+  both sides of a passage the transcript lacks is cut in two between its display lines.
 * Confidence compares how well a cue's text matches its own span with how well it matches the
   spans of cues a few places away (a chance baseline: a voice unlike espeak-ng's costs more
   everywhere); cues below ``REVIEW_BELOW`` are marked ``needs_review``. ``assess`` gives the
@@ -72,6 +73,7 @@ CLUSTER_GAP = 15  # 300 ms of speech skipped inside a cue's matched frames split
 TAIL_JUMP = 10  # 200 ms: a jump this long in a cue's last 15 % of frames ends it
 HEAD_SLIVER = 8  # 160 ms: matched speech this short before such a jump in its first 15 % is cut
 LONG_SLIVER = 16  # 320 ms: the same before a jump of more than ...
+EDGE_NEAR = 25  # 500 ms: a cue's first frames this close after a passage's open edge
 LONG_JUMP = 30  # ... 600 ms (a "Thank you" that ends the cue before, a turn earlier)
 HOLD = 2  # a first text frame held this many frames more over weak sound starts at its end
 SPECK = 3  # 60 ms: a first match this short on weak sound, then a jump of ...
@@ -84,6 +86,8 @@ CLAIM_DB = 3.0  # sound: 10 ms frames up to this much under the loudness thresho
 OTHER = 2  # in _Heard.sound: applause, noise or a tone
 ONSET_MS = 26  # the onset lies this far into the first frame of sound (as in vad.regions)
 STAGE_SHARES = (("activity", 25), ("mfcc", 12), ("guide", 11), ("windows", 45), ("rest", 7))
+STRADDLE_S = 5  # a cue said on both sides of this much unexplained speech is split
+STRADDLE_SHARE = 0.2
 SNAP_MS = 80  # a start or end this close to a speech onset or offset moves onto it
 REVIEW_BELOW = 0.5
 # Score (match cost per frame, skips included) at which a cue is as likely right as wrong,
@@ -112,6 +116,9 @@ class _Placed:
     cost: float
     share: float = 1.0  # of the cue's matched frames in its main run
     chance: float = 2.0  # match cost of the same text on other speech of the recording
+    # A cue said on both sides of a passage the transcript lacks: the two spans (frames), and
+    # the share of its text in the first.
+    parts: tuple[tuple[int, int], tuple[int, int], float] | None = None
 
 
 class DtwAligner:
@@ -443,9 +450,43 @@ def _spans(
             continue
         start, end, share = _cluster(first, last, blocked, weak, edges)
         cost = float(window.cost[rows][hit].mean())
+        parts = None
+        split = _straddle(first, last, blocked)
+        if split is not None:
+            # each side placed as a cue of its own (slivers, specks and passage edges cut)
+            a, b, _ = _cluster(first[:split], last[:split], blocked, weak, edges)
+            c, d, _ = _cluster(first[split:], last[split:], blocked, weak, edges)
+            fraction = float((first[:split] >= 0).sum() / hit.sum())
+            parts = ((cursor + a, cursor + b + 1), (cursor + c, cursor + d + 1), fraction)
         # Rows matched away from the cue's main run are a sign of trouble.
-        out.append(_Placed(cursor + start, cursor + end + 1, cost + (1 - share), share))
+        out.append(
+            _Placed(cursor + start, cursor + end + 1, cost + (1 - share), share, parts=parts)
+        )
     return out
+
+
+def _straddle(
+    first: npt.NDArray[np.int64], last: npt.NDArray[np.int64], blocked: npt.NDArray[np.bool_]
+) -> int | None:
+    """Where a cue said on both sides of a passage the transcript lacks splits, if it is:
+    the first text frame after the passage.
+
+    The path's longest jump between two matched text frames must pass over at least
+    ``STRADDLE_S`` of recording, most of it blocked (what the guide found unexplained, and
+    pauses), with at least ``STRADDLE_SHARE`` of the matched frames on either side.
+    """
+    rows = np.flatnonzero(first >= 0)
+    if len(rows) < 4:
+        return None
+    gaps = first[rows[1:]] - last[rows[:-1]] - 1
+    k = int(np.argmax(gaps))
+    lo, hi = int(last[rows[k]]) + 1, int(first[rows[k + 1]])
+    if hi - lo < STRADDLE_S * 1000 // FRAME_MS or blocked[lo:hi].mean() < 0.8:
+        return None
+    before = (k + 1) / len(rows)
+    if min(before, 1 - before) < STRADDLE_SHARE:
+        return None
+    return int(rows[k + 1])
 
 
 def _repair(
@@ -466,7 +507,7 @@ def _repair(
     warping both sequences reversed); the better match wins.
     """
     for k, p in enumerate(placed):
-        if p.start < 0 or p.share >= REPAIR_BELOW:
+        if p.start < 0 or p.share >= REPAIR_BELOW or p.parts is not None:
             continue
         lo = placed[k - 1].end if k > 0 and placed[k - 1].start >= 0 else max(0, p.start - 50)
         nxt = placed[k + 1] if k + 1 < len(placed) else None
@@ -583,15 +624,24 @@ def _cluster(
     # and a pause after it shorter);
     # a speck of one or two frames on weak sound before a short jump is its soft onset left
     # on the noise or babble before the cue's speech (a short first word, "of", is louder).
-    # A first run of frames that starts in the open edge of a passage the guide found
-    # unexplained, then jumps over a pause, is the passage's end taken for the cue's start.
-    if edges[first[best[0]]]:
+    # A first run of frames that starts in (or just after) the open edge of a passage the
+    # guide found unexplained, then jumps over a pause, is the passage's end taken for the
+    # cue's start (and so is a short run after it, before another pause).
+    after_cut = False
+    while after_cut or edges[max(0, first[best[0]] - EDGE_NEAR) : first[best[0]] + 1].any():
+        cut = False
         for at, (previous, row) in enumerate(itertools.pairwise(best)):
             if at + 1 > len(best) * 0.4:
                 break
+            if after_cut and last[previous] - first[best[0]] >= LONG_SLIVER:
+                break
             if first[row] - last[previous] - 1 > TAIL_JUMP:
                 best = best[at + 1 :]
+                cut = True
                 break
+        if not cut:
+            break
+        after_cut = True
     head = int(len(first) * 0.15)
     for at, (previous, row) in enumerate(itertools.pairwise(best)):
         if row > head:
@@ -677,6 +727,23 @@ def _confidence(placed: _Placed) -> float:
     return round(min(absolute, relative), 3)
 
 
+def _halves(
+    line: Line, parts: tuple[tuple[int, int], tuple[int, int], float]
+) -> list[tuple[tuple[int, int], str]] | None:
+    """A Line said on both sides of a passage, cut between two of its display lines: the one
+    boundary whose share of the characters is nearest the share of the text said before the
+    passage, if within 0.2 of it; None if the Line has one display line or none is near."""
+    rows = line.lines
+    if len(rows) < 2:
+        return None
+    total = sum(len(r) for r in rows)
+    shares = [sum(len(r) for r in rows[:b]) / total for b in range(1, len(rows))]
+    b = min(range(len(shares)), key=lambda i: abs(shares[i] - parts[2])) + 1
+    if abs(shares[b - 1] - parts[2]) > 0.2:
+        return None
+    return [(parts[0], "\n".join(rows[:b])), (parts[1], "\n".join(rows[b:]))]
+
+
 def _to_cues(
     lines: Sequence[Line],
     placed: Sequence[_Placed],
@@ -704,6 +771,18 @@ def _to_cues(
                 end = start + 1
             cues.append(Cue.from_line(line, start, end, confidence=0.0, needs_review=True))
             previous_start, previous_end = start, end
+            continue
+        halves = _halves(line, p.parts) if p.parts is not None else None
+        if halves is not None:
+            # Said on both sides of a passage the transcript lacks: two cues, one a side.
+            confidence = _confidence(p)
+            for (first, last), text in halves:
+                start = _snap(first * FRAME_MS + START_SHIFT_MS, onsets)
+                start = max(start, previous_end + 1, previous_start + rules.min_gap_ms + 100)
+                end = min(max(_snap(last * FRAME_MS, offsets), start + 1), duration_ms)
+                cue = Cue.from_line(line, start, end, confidence=confidence, needs_review=True)
+                cues.append(dataclasses.replace(cue, text=text))
+                previous_start, previous_end = start, end
             continue
         start = _snap(p.start * FRAME_MS + START_SHIFT_MS, onsets)
         end = _snap(p.end * FRAME_MS, offsets)

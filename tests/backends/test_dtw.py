@@ -392,3 +392,26 @@ def test_a_start_on_the_open_end_of_an_unexplained_passage_is_cut() -> None:
     edges[:50] = True
     assert _cluster(first, first.copy(), blocked, weak, edges)[0] == 90
     assert _cluster(first, first.copy(), blocked, weak, np.zeros_like(edges))[0] == 0
+
+
+def test_a_cue_said_on_both_sides_of_a_passage_is_cut_in_two(tmp_path: Path) -> None:
+    """Noisy Mandarin: "谢谢李晓军先生。/ 下面请李晓女士介绍情况。" is one cue, and 27 s of
+    speech the transcript lacks came between its two sentences. One cue cannot be right on
+    both sides without covering the passage: it becomes two, one a side, cut between its
+    display lines, both flagged for review."""
+    first, second = "Ladies and gentlemen, good afternoon.", "Welcome to this briefing."
+    script = [("Shou Xiaoli", first), UNSCRIPTED, UNSCRIPTED, ("Shou Xiaoli", second), *SCRIPT[2:5]]
+    audio, segments = make_clip(tmp_path, script)
+    extra = [s for s in segments if s["speaker"] == "Interpreter"]
+    kept = [s for s in segments if s["speaker"] != "Interpreter"]
+    lines = [Line("Shou Xiaoli", f"{first}\n{second}", "en", 0, True)]
+    lines += as_lines(kept[2:])
+    cues = DtwAligner().align(lines, audio, rules=RULES)
+    assert [c.text for c in cues[:2]] == [first, second]
+    assert len(cues) == len(lines) + 1
+    assert cues[0].needs_review and cues[1].needs_review
+    errors = start_errors(cues, kept)
+    assert max(errors) <= 150, errors
+    lo, hi = extra[0]["start_ms"], extra[-1]["end_ms"]
+    for cue in cues:
+        assert min(cue.end_ms, hi) - max(cue.start_ms, lo) <= 200, (cue, lo, hi)
