@@ -70,6 +70,7 @@ SKIP_TEXT = 0.9  # cost of leaving a text frame unmatched
 REPAIR_BELOW = 0.9  # a cue with less of its matched frames in one run is aligned again
 CHANCE_OFFSET = 3  # cues away whose speech is the baseline for a cue's confidence
 CLUSTER_GAP = 15  # 300 ms of speech skipped inside a cue's matched frames splits it
+FAR_JUMP = 250  # 5 s: a jump this long splits it too, pauses and passages included
 TAIL_JUMP = 10  # 200 ms: a jump this long in a cue's last 15 % of frames ends it
 HEAD_SLIVER = 8  # 160 ms: matched speech this short before such a jump in its first 15 % is cut
 LONG_SLIVER = 16  # 320 ms: the same before a jump of more than ...
@@ -599,8 +600,10 @@ def _cluster(
     The path may match a few of a cue's frames far from the rest (the first syllable on an
     unscripted passage before a long skip, espeak-ng's fading last frame on the next onset).
     Matched rows are split where the path skips more than ``CLUSTER_GAP`` frames of *speech*
-    (pauses do not count: a comma may be a long pause) or, in the text's last frames, jumps
-    more than ``TAIL_JUMP`` frames; the cluster holding most rows is the cue.
+    (pauses do not count: a comma may be a long pause), or more than ``FAR_JUMP`` frames of
+    anything (the end of a cue matched onto speech after a passage the guide blocked), or, in
+    the text's last frames, jumps more than ``TAIL_JUMP`` frames; the cluster holding most rows
+    is the cue.
     ``blocked`` marks the non-speech frames of the same stretch of recording, ``weak`` its
     frames of silence or weak sound (``WEAK_DB``), ``edges`` the ends of passages the guide
     found unexplained that it left open (``Guide.edges``).
@@ -614,7 +617,8 @@ def _cluster(
         skipped_speech = open_before[hi] - open_before[lo] if hi > lo else 0
         # In the last frames of the text, any jump over a pause is espeak-ng's fading end
         # landing on the next onset: cut there too.
-        if skipped_speech > CLUSTER_GAP or (row >= tail and hi - lo > TAIL_JUMP):
+        far = hi - lo > FAR_JUMP
+        if skipped_speech > CLUSTER_GAP or (row >= tail and hi - lo > TAIL_JUMP) or far:
             clusters.append([])
         clusters[-1].append(int(row))
     best = max(clusters, key=len)

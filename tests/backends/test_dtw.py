@@ -415,3 +415,18 @@ def test_a_cue_said_on_both_sides_of_a_passage_is_cut_in_two(tmp_path: Path) -> 
     lo, hi = extra[0]["start_ms"], extra[-1]["end_ms"]
     for cue in cues:
         assert min(cue.end_ms, hi) - max(cue.start_ms, lo) <= 200, (cue, lo, hi)
+
+
+def test_a_cue_end_matched_past_a_blocked_passage_is_cut() -> None:
+    """Hour-long hard case: "... was continuously improved. Thank you." ends before a 77 s
+    passage the guide blocked; its "Thank you." was matched on the speech after it. Blocked
+    frames are not speech skipped, so only a jump of more than 5 s of anything splits it
+    there; the cue ends with its own speech."""
+    from aligner.backends.dtw_backend import _cluster
+
+    first = np.concatenate([np.arange(160), 4000 + np.arange(40)])  # the jump before the tail
+    blocked = np.zeros(4100, dtype=bool)
+    blocked[160:4000] = True
+    none = np.zeros(4100, dtype=bool)
+    start, end, share = _cluster(first, first.copy(), blocked, none, none)
+    assert (start, end) == (0, 159) and share == 0.8
