@@ -249,7 +249,7 @@ def _guide_rows(
                 current[state, j] = _INF
         a = max(1, band_lo[i])
         z = min(n, band_hi[i])
-        current_lo, current_hi = 0, max(z, 0)
+        current_lo, current_hi = a, z  # column 0 is written on every row
         cost = costs[i % 2]
         cost_up = costs[(i - 1) % 2]
         if i >= 1:  # row i-1's costs where row i may compress onto them
