@@ -200,17 +200,6 @@ _INF = 1e30
 M_DIAG_M, M_DIAG_H, M_DIAG_V, M_STRETCH, M_COMPRESS, M_PAUSE_M, M_PAUSE_V = 0, 1, 2, 3, 4, 5, 6
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _guide_cost(text: Floats, audio: Floats, blocked: Bools, i: int, j: int) -> float:
-    """Cost of text step ``i`` on table column ``j`` (recording step ``j - 1``)."""
-    if j < 1 or blocked[j - 1]:
-        return 2.0
-    dot = 0.0
-    for k in range(text.shape[1]):
-        dot += text[i, k] * audio[j - 1, k]
-    return 1.0 - dot
-
-
 @njit(cache=True, nogil=True, fastmath=True)
 def _guide_rows(
     text: Floats,
@@ -234,6 +223,7 @@ def _guide_rows(
     """
     open_audio, skip_audio, open_text, skip_text, squeeze = costs_
     n = audio.shape[0]
+    d = audio.shape[1]
     before = rows[0].copy()  # row i-2
     previous = rows[1].copy()  # row i-1
     current = np.full((3, n + 1), _INF, dtype=np.float64)
@@ -257,8 +247,7 @@ def _guide_rows(
             up_hi = cost_hi[(i - 1) % 2]
             for j in range(a, z + 1):
                 if j < up_lo or j > up_hi:
-                    cost_up[j] = _guide_cost(text, audio, blocked, i - 1, j)
-        d = audio.shape[1]
+                    cost_up[j] = _cost(text, audio, blocked, i - 1, j - 1)
         cost[0] = 2.0
         for j in range(max(1, a - 1), z + 1):
             if blocked[j - 1]:

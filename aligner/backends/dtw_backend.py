@@ -266,11 +266,12 @@ def _listen(wav: Path, source: Path, report: _Stages | None = None) -> _Heard:
     frames = features.pair_frames(features.normalise(recording, mean))
     if len(speech) % 2:
         speech = np.concatenate([speech, speech[-1:]])
-    sound = (activity.level_db > vad.loud_threshold_db(activity) - CLAIM_DB).astype(np.int8)
+    loud_db = vad.loud_threshold_db(activity)
+    sound = (activity.level_db > loud_db - CLAIM_DB).astype(np.int8)
     for region in regions:
         if region.kind != "speech":
             sound[region.start_ms // vad.HOP_MS : region.end_ms // vad.HOP_MS + 1] = OTHER
-    strong = activity.level_db > vad.loud_threshold_db(activity) + WEAK_DB
+    strong = activity.level_db > loud_db + WEAK_DB
     strong = np.concatenate([strong, np.zeros(max(0, 2 * len(frames) - len(strong)), bool)])
     weak = ~(strong[0::2] | strong[1::2])[: len(frames)]
     return _Heard(frames, ~(speech[0::2] | speech[1::2]), regions, sound, weak)
