@@ -121,8 +121,8 @@ class AeneasAligner:
             windows = [(0, total, 0, wav.duration_ms)]
             if wav.duration_ms > WINDOW_S * 1000 * 1.5:
                 reference = Reference(lines, wav.path, wav.source)
-                talk = [r for r in reference.heard.regions if r.kind == "speech"]
-                windows = _windows(reference.locate(), wav.duration_ms, _pauses(talk))
+                pauses = _pauses(reference.heard.regions)
+                windows = _windows(reference.locate(), wav.duration_ms, pauses)
             spans: list[_Span] = []
             for first, end, start_ms, end_ms in windows:
                 part = self._run_window(lines[first:end], wav, start_ms, end_ms)
@@ -132,10 +132,12 @@ class AeneasAligner:
             if self.assess and reference is None:
                 reference = Reference(lines, wav.path, wav.source)
             speech_ms = speech_start_ms(wav, below_peak_db=LEADING_SILENCE_DB)
-            if reference is not None:
-                talk = [r for r in reference.heard.regions if r.kind == "speech"]
-            else:
-                talk = [r for r in vad.regions(vad.measure_wav(wav.path)) if r.kind == "speech"]
+            heard = (
+                reference.heard.regions
+                if reference is not None
+                else vad.regions(vad.measure_wav(wav.path))
+            )
+            talk = [r for r in heard if r.kind == "speech"]
             spans = _fix_spans(spans, first_speech_ms=speech_ms)
             spans = _fit_spans(spans, talk)
             cues = [Cue.from_line(lines[s.index], s.start_ms, s.end_ms) for s in spans]
@@ -224,8 +226,9 @@ def _call_worker(request: dict[str, Any], *, timeout: float, audio: Path) -> dic
     return answer
 
 
-def _pauses(talk: Sequence[vad.Region]) -> list[tuple[int, int]]:
-    """The gaps between speech regions, in ms."""
+def _pauses(regions: Sequence[vad.Region]) -> list[tuple[int, int]]:
+    """The gaps between the speech regions among ``regions``, in ms."""
+    talk = [r for r in regions if r.kind == "speech"]
     return [(a.end_ms, b.start_ms) for a, b in itertools.pairwise(talk) if b.start_ms > a.end_ms]
 
 
