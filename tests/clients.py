@@ -203,6 +203,21 @@ def strict_vtt(path: Path) -> list[ClientCue]:
     ]
 
 
+def seek_script(result: str) -> str:
+    """A Playwright ``page.evaluate`` script for the preview pages: seek ``#player`` to its
+    argument (seconds), wait until the seeked frame is painted (two animation frames), then
+    return the JavaScript expression ``result``."""
+    return (
+        "async (t) => {\n"
+        '  const player = document.getElementById("player");\n'
+        '  await new Promise((ok) => { player.addEventListener("seeked", ok, {once: true});\n'
+        "                              player.currentTime = t; });\n"
+        "  await new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok)));\n"
+        f"  return {result};\n"
+        "}"
+    )
+
+
 def _strip_tags(raw: str) -> str:
     return re.sub(r"<[^>]*>", "", raw)
 

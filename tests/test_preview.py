@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from clients import seek_script
 
 from aligner.cli import main
 from aligner.review.load import load_subtitles, to_vtt
@@ -210,13 +211,7 @@ _TRACK_READY = """async () => {
           c.endTime, c.text]), duration: player.duration};
 }"""
 
-_SEEK = """async (t) => {
-  const player = document.getElementById("player");
-  await new Promise((ok) => { player.addEventListener("seeked", ok, {once: true});
-                              player.currentTime = t; });
-  await new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok)));
-  return active();
-}"""
+_SEEK = seek_script("active()")
 
 _ACTIVE = """() => { window.active = () => ({
   time: document.getElementById("player").currentTime,

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from clients import strict_srt, strict_vtt, visible
+from clients import seek_script, strict_srt, strict_vtt, visible
 from PIL import Image
 
 pytestmark = pytest.mark.client
@@ -250,14 +250,10 @@ _READY = """async () => {
   return Object.fromEntries(tracks.map((el) => [el.id, Array.from(el.track.cues).map(described)]));
 }"""
 
-_SEEK = """async (t) => {
-  const player = document.getElementById("player");
-  await new Promise((ok) => { player.addEventListener("seeked", ok, {once: true});
-                              player.currentTime = t; });
-  await new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok)));
-  return Object.fromEntries(Array.from(player.querySelectorAll("track")).map(
-    (el) => [el.id, Array.from(el.track.activeCues).map(described)]));
-}"""
+_SEEK = seek_script(
+    'Object.fromEntries(Array.from(player.querySelectorAll("track")).map(\n'
+    "    (el) => [el.id, Array.from(el.track.activeCues).map(described)]))"
+)
 
 
 @dataclass(frozen=True, slots=True)
