@@ -143,6 +143,11 @@ def measure_wav(path: Path, on_block: Callable[[float], None] | None = None) -> 
     )
 
 
+def background_db(activity: Activity) -> float:
+    """The level of a recording's background: its 10th percentile."""
+    return float(np.percentile(activity.level_db, 10)) if activity.frames else 0.0
+
+
 def loud_threshold_db(activity: Activity) -> float:
     """Level above which a frame is sound rather than background.
 
@@ -151,7 +156,7 @@ def loud_threshold_db(activity: Activity) -> float:
     """
     if activity.frames == 0:
         return 0.0
-    floor = float(np.percentile(activity.level_db, 10))
+    floor = background_db(activity)
     loud = float(np.percentile(activity.level_db, 95))
     return floor + max(6.0, 0.3 * (loud - floor))
 

@@ -79,6 +79,18 @@ def test_finalize_keeps_starts_and_opens_gaps() -> None:
     check_timing(fixed, RULES)
 
 
+def test_a_synced_cue_stays_up_for_reading_short_of_the_end_target() -> None:
+    """A fast speaker's cue synced to its speech stays up past it for reading time, but
+    150 ms at most: the target is an end within 200 ms after the speech, and the aligner's
+    end of speech may itself be a little late. A cue read in time gets the 100 ms pad."""
+    lines = [line("A fast speaker says a great deal in a short time here."), line("Yes.")]
+    cues = [Cue.from_line(lines[0], 0, 1500), Cue.from_line(lines[1], 5000, 5400)]
+    fixed = finalize(cues, lines, rules=RULES, end_pad_ms=100)
+    assert fixed[0].end_ms == 1500 + 150  # reading time wanted 3.2 s
+    slow = [Cue.from_line(lines[0], 0, 4000), cues[1]]
+    assert finalize(slow, lines, rules=RULES, end_pad_ms=100)[0].end_ms == 4000 + 100
+
+
 def test_finalize_caps_duration_and_clamps_to_audio() -> None:
     lines = [line("A long stretch of speech.")]
     cues = [Cue.from_line(lines[0], 1000, 20_000)]

@@ -361,6 +361,49 @@ def test_a_short_dip_between_syllables_does_not_end_the_burst_a_start_claims() -
     assert _claim_onset(1180, 0, sound) == 1180
 
 
+def test_an_end_before_the_fading_end_of_real_speech_moves_onto_it() -> None:
+    """TIMIT: a sentence ends in a weak /s/ or a stop's release under the loudness that marks
+    speech, and the path ends 56 ms early (median). Sound over the background that runs on
+    from the end, across a 20 ms dip, into a quiet of 150 ms is the cue's own; sound that
+    runs on past 300 ms, a quiet too short or a gap of 50 ms (babble, the next cue's speech)
+    leave the end alone, as does a next cue that would lose its gap."""
+    from aligner.backends.dtw_backend import OFFSET_MS, _trail
+
+    audible = np.zeros(300, dtype=bool)
+    audible[100:160] = True  # 10 ms frames: speech 1000-1600 ms, fading out
+    assert _trail(1480, None, audible) == 1590 + OFFSET_MS
+    assert _trail(1480, 1550, audible) == 1480  # the next cue starts too soon after
+    assert _trail(1700, None, audible) == 1700  # already in the quiet: never moved back
+    audible[162:170] = True  # a 20 ms dip, then the release
+    assert _trail(1480, None, audible) == 1690 + OFFSET_MS
+    audible[160:162] = True
+    audible[175:185] = True  # a quiet of 50 ms, then more sound: not a pause
+    assert _trail(1480, None, audible) == 1480
+    audible[170:175] = True
+    audible[185:250] = True  # sound on for 1 s (babble): nothing ends within 300 ms
+    assert _trail(1480, None, audible) == 1480
+
+
+def test_ends_follow_fading_speech_only_on_a_clean_recording(tmp_path: Path) -> None:
+    """On a recording whose background is near its loud speech (babble, a hall), the sound
+    over the background is not the speaker's: no frame is taken as a fading end there."""
+    from aligner.backends.dtw_backend import _listen
+
+    rate = 16000
+    rng = np.random.default_rng(3)
+    t = np.arange(rate * 6) / rate
+    tone = np.sin(2 * np.pi * 180 * t) * (np.sin(2 * np.pi * 2 * t) > 0)  # bursts, pauses
+    for name, noise_level, heard in (("clean", 0.0005, True), ("noisy", 0.08, False)):
+        samples = 0.3 * tone + noise_level * rng.standard_normal(len(t))
+        path = tmp_path / f"{name}.wav"
+        with wave.open(str(path), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(rate)
+            out.writeframes((samples * 32767).astype("<i2").tobytes())
+        assert bool(_listen(path, path).audible.any()) is heard, name
+
+
 def test_progress_moves_through_every_stage(clean: tuple[Path, list[dict[str, Any]]]) -> None:
     """Progress is reported in thousandths from the recording's analysis on (not only once
     the windows start), never goes back, and ends at the whole."""
