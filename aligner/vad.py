@@ -143,22 +143,26 @@ def measure_wav(path: Path, on_block: Callable[[float], None] | None = None) -> 
     )
 
 
-def background_db(activity: Activity) -> float:
-    """The level of a recording's background: its 10th percentile."""
-    return float(np.percentile(activity.level_db, 10)) if activity.frames else 0.0
+def levels_db(activity: Activity) -> tuple[float, float]:
+    """A recording's background (10th percentile of the level) and loud frames (95th)."""
+    if activity.frames == 0:
+        return 0.0, 0.0
+    background, loud = np.percentile(activity.level_db, [10, 95])
+    return float(background), float(loud)
 
 
 def loud_threshold_db(activity: Activity) -> float:
-    """Level above which a frame is sound rather than background.
-
-    Between the background (10th percentile) and the loud frames (95th percentile), at least
-    6 dB over the background: robust to a recording's gain and to steady noise under speech.
-    """
+    """Level above which a frame is sound rather than background (``threshold_db``)."""
     if activity.frames == 0:
         return 0.0
-    floor = background_db(activity)
-    loud = float(np.percentile(activity.level_db, 95))
-    return floor + max(6.0, 0.3 * (loud - floor))
+    return threshold_db(*levels_db(activity))
+
+
+def threshold_db(background: float, loud: float) -> float:
+    """Between the background and the loud frames (``levels_db``), at least 6 dB over the
+    background: robust to a recording's gain and to steady noise under speech.
+    """
+    return background + max(6.0, 0.3 * (loud - background))
 
 
 def _runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:

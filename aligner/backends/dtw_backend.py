@@ -274,7 +274,8 @@ def _listen(wav: Path, source: Path, report: _Stages | None = None) -> _Heard:
     frames = features.pair_frames(features.normalise(recording, mean))
     if len(speech) % 2:
         speech = np.concatenate([speech, speech[-1:]])
-    loud_db = vad.loud_threshold_db(activity)
+    background, loud = vad.levels_db(activity)
+    loud_db = vad.threshold_db(background, loud)
     sound = (activity.level_db > loud_db - CLAIM_DB).astype(np.int8)
     for region in regions:
         if region.kind != "speech":
@@ -282,8 +283,7 @@ def _listen(wav: Path, source: Path, report: _Stages | None = None) -> _Heard:
     strong = activity.level_db > loud_db + WEAK_DB
     strong = np.concatenate([strong, np.zeros(max(0, 2 * len(frames) - len(strong)), bool)])
     weak = ~(strong[0::2] | strong[1::2])[: len(frames)]
-    background = vad.background_db(activity)
-    if float(np.percentile(activity.level_db, 95)) - background >= CLEAN_DB:
+    if loud - background >= CLEAN_DB:
         audible = activity.level_db > background + AUDIBLE_DB
     else:  # a noisy recording: a speaker's fading end is lost in its background
         audible = np.zeros(len(activity.level_db), dtype=np.bool_)
