@@ -660,6 +660,7 @@ def _cluster(
         if not cut:
             break
         after_cut = True
+    best = _thin_head(best, first, last, open_before)
     head = int(len(first) * 0.15)
     for at, (previous, row) in enumerate(itertools.pairwise(best)):
         if row > head:
@@ -686,6 +687,37 @@ def _cluster(
         start = int(last[lead])
     end = int(last[best].max())
     return start, end, share
+
+
+def _thin_head(
+    best: list[int],
+    first: npt.NDArray[np.int64],
+    last: npt.NDArray[np.int64],
+    open_before: npt.NDArray[np.int64],
+) -> list[int]:
+    """``best`` without a first run that skips more speech than it matches before a pause.
+
+    Text matched on its own speech moves along it, holding or skipping a frame here and
+    there. A cue's opening words matched on speech they are not (the tail of a passage the
+    transcript lacks, just past the edge the guide left open) match a frame, skip a few, match
+    again: more speech skipped than matched, in jumps each too short to split the cluster.
+    When such a run in the first ``0.4`` of the rows ends with a jump over a pause (more than
+    ``TAIL_JUMP`` frames, under ``CLUSTER_GAP`` of them speech), the run is cut.
+    """
+    skipped = skipped_speech = 0
+    for at, (previous, row) in enumerate(itertools.pairwise(best)):
+        if at + 1 > len(best) * 0.4:
+            break
+        lo, hi = int(last[previous]) + 1, int(first[row])
+        if hi <= lo:
+            continue
+        speech = int(open_before[hi] - open_before[lo])
+        if hi - lo > TAIL_JUMP and speech <= CLUSTER_GAP and hi - lo - speech > TAIL_JUMP:
+            matched = int(last[previous]) - int(first[best[0]]) + 1 - skipped
+            return best[at + 1 :] if skipped_speech > max(matched, SPECK) else best
+        skipped += hi - lo
+        skipped_speech += speech
+    return best
 
 
 def _snap(ms: int, edges: npt.NDArray[np.int64]) -> int:

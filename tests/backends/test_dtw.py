@@ -437,6 +437,26 @@ def test_a_start_on_the_open_end_of_an_unexplained_passage_is_cut() -> None:
     assert _cluster(first, first.copy(), blocked, weak, np.zeros_like(edges))[0] == 0
 
 
+def test_opening_words_spread_thin_over_other_speech_before_a_pause_are_cut() -> None:
+    """Noisy Mandarin: "下面请李晓女士介绍情况。" comes 0.5 s after a passage the transcript
+    lacks, whose last 2.5 s the guide left unblocked. The cue's first 30 text frames were
+    matched a frame or two at a time over the last 1.3 s of that passage (more speech skipped
+    than matched, in jumps each too short to split the cluster), then the path jumped over the
+    pause to the cue's speech. That run is cut; the same run matched densely is kept."""
+    from aligner.backends.dtw_backend import _cluster
+
+    head = [0, 1, 2, 9, 10, 11, 22, 23, 29, 30, 34, 35, 36, 41, 42, 47]  # 6 or fewer apart
+    first = np.array(head + list(80 + np.arange(150)), dtype=np.int64)
+    blocked = np.zeros(300, dtype=bool)
+    blocked[48:80] = True  # the pause after the passage
+    none = np.zeros(300, dtype=bool)
+    assert _cluster(first, first.copy(), blocked, none, none)[0] == 80
+    dense = np.array(list(np.arange(16) * 3) + list(80 + np.arange(150)), dtype=np.int64)
+    held = dense.copy()
+    held[:16] += 2  # a slow speaker: each text frame held over three frames of speech
+    assert _cluster(dense, held, blocked, none, none)[0] == 0
+
+
 def test_a_cue_said_on_both_sides_of_a_passage_is_cut_in_two(tmp_path: Path) -> None:
     """Noisy Mandarin: "谢谢李晓军先生。/ 下面请李晓女士介绍情况。" is one cue, and 27 s of
     speech the transcript lacks came between its two sentences. One cue cannot be right on
