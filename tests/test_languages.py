@@ -173,17 +173,18 @@ def test_cli_lang_overrides_and_space_style(tmp_path: Path) -> None:
 
 
 def test_jieba_is_loaded_lazily_and_quietly(tmp_path: Path) -> None:
+    """rjieba (jieba-rs) loads its dictionary when imported: only for Chinese text."""
     code = (
         "import sys\n"
         "from aligner.segment import segment, SegmentRules\n"
         "from aligner.model import Turn\n"
         "segment([Turn('A', 'Good afternoon.')], SegmentRules())\n"
-        "assert 'jieba' not in sys.modules\n"
+        "assert 'rjieba' not in sys.modules\n"
         "segment([Turn('A', '大家下午好。', 'zh-Hans')], SegmentRules.for_language('zh-Hans'))\n"
-        "assert 'jieba' in sys.modules\n"
+        "assert 'rjieba' in sys.modules\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=tmp_path
     )
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr == ""  # jieba's "Building prefix dict ..." is silenced
+    assert proc.stderr == ""  # nothing like Python jieba's "Building prefix dict ..."
