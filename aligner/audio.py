@@ -1,7 +1,8 @@
 """Recordings: probe an audio or video file's duration and convert it to a temporary 16 kHz WAV.
 
 The only module that runs pydub or ffmpeg. Inputs are only ever read; every problem is an
-``AudioError`` that names the file.
+``AudioError`` that names the file. ``reading_ahead`` starts the probe and the decoding early,
+so that they run beside the reading of the transcript.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ import contextlib
 import logging
 import math
 import re
+import shutil
 import subprocess
 import tempfile
+import threading
 import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -158,14 +161,16 @@ def probe_duration_ms(path: Path) -> int:
     Raises:
         AudioError: The file is missing, unreadable, has no audio stream or no duration.
     """
-    info = _probe(path)
+    ahead = _ahead(path)
+    info = ahead.info() if ahead is not None else _probe(path)
     duration = _stated_duration_ms(info, _audio_stream(info, path))
     if duration is None:
         raise AudioError("unreadable: no duration in the audio stream or container", path=path)
     return duration
 
 
-def _convert(path: Path, target: Path, sample_rate: int) -> None:
+def _start_convert(path: Path, target: Path, sample_rate: int) -> subprocess.Popen[bytes]:
+    """ffmpeg decoding ``path`` into ``target``, running; its messages go to ``target``.log."""
     # ffmpeg itself resamples and downmixes while decoding, streaming to disk. pydub's
     # AudioSegment.from_file would hold the whole decoded recording at its source rate in memory
     # (about 1.4 GB per hour for 48 kHz stereo float), and its ``parameters`` land after the
@@ -177,18 +182,139 @@ def _convert(path: Path, target: Path, sample_rate: int) -> None:
         "-ac", "1", "-ar", str(sample_rate), "-c:a", "pcm_s16le", "-f", "wav",
         str(target),
     ]  # fmt: skip
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-    except FileNotFoundError as err:
-        raise AudioError(
-            f"cannot convert: {command[0]} not found (apt-get install ffmpeg)", path=path
-        ) from err
-    if done.returncode != 0:
-        detail = done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"]
+    # A file, not a pipe: nobody reads ffmpeg's messages until it is done, and a pipe would
+    # stall it once full (a corrupt file can yield a message per frame).
+    with open(f"{target}.log", "wb") as messages:
+        try:
+            return subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=messages
+            )
+        except FileNotFoundError as err:
+            raise AudioError(
+                f"cannot convert: {command[0]} not found (apt-get install ffmpeg)", path=path
+            ) from err
+
+
+def _finish_convert(proc: subprocess.Popen[bytes], path: Path, target: Path) -> None:
+    """Wait for ``_start_convert``'s ffmpeg; AudioError if it failed."""
+    code = proc.wait()
+    stderr = Path(f"{target}.log").read_text(encoding="utf-8", errors="replace").strip()
+    if code != 0:
+        detail = stderr.splitlines()[-1:] or [f"exit {code}"]
         raise AudioError(f"cannot decode the audio: {detail[0]}", path=path)
-    if done.stderr.strip():
+    if stderr:
         # Decoding errors that ffmpeg survived (corrupt frames, a cut-off last packet).
-        log.warning("%s: ffmpeg: %s", path, done.stderr.strip().splitlines()[0])
+        log.warning("%s: ffmpeg: %s", path, stderr.splitlines()[0])
+
+
+def _convert(path: Path, target: Path, sample_rate: int) -> None:
+    proc = _start_convert(path, target, sample_rate)
+    try:
+        _finish_convert(proc, path, target)
+    except BaseException:  # interrupted while waiting: ffmpeg must not outlive us
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        raise
+
+
+class _Ahead:
+    """A recording probed and decoded in the background (``reading_ahead``).
+
+    ffprobe runs in a thread (pydub waits on it, which frees the GIL) and ffmpeg as a process
+    of its own, both on the other core while this one reads the transcript, cuts it and
+    imports the aligner. Nothing is reported here: ``info`` and ``take`` raise what went
+    wrong when the work is needed, so errors come in the same order as without reading ahead.
+    """
+
+    def __init__(self, path: Path, sample_rate: int) -> None:
+        self.path = path
+        self.sample_rate = sample_rate
+        self.folder = Path(tempfile.mkdtemp(prefix="aligner-audio-"))
+        self.target = self.folder / "audio.wav"
+        self.taken = False
+        self._info: dict[str, Any] | None = None
+        self._error: AudioError | None = None
+        self._thread = threading.Thread(target=self._probe, name="aligner-probe", daemon=True)
+        self._thread.start()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._start_error: AudioError | None = None
+        try:
+            self._proc = _start_convert(path, self.target, sample_rate)
+        except AudioError as err:
+            self._start_error = err
+
+    def _probe(self) -> None:
+        try:
+            self._info = _probe(self.path)
+        except AudioError as err:
+            self._error = err
+
+    def info(self) -> dict[str, Any]:
+        """ffprobe's format and streams, waiting for it; AudioError as ``_probe`` raises."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._info is not None
+        return self._info
+
+    def take(self) -> Path:
+        """The folder holding the decoded ``audio.wav``, now the caller's to delete; waits
+        for ffmpeg, AudioError if it failed."""
+        try:
+            if self._start_error is not None:
+                raise self._start_error
+            assert self._proc is not None
+            _finish_convert(self._proc, self.path, self.target)
+        except BaseException:
+            self.drop()
+            raise
+        self.taken = True
+        return self.folder
+
+    def drop(self) -> None:
+        """Stop ffmpeg if it still runs and delete what it wrote."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_reading = threading.local()  # each thread's recordings read ahead, by resolved path
+
+
+def _ahead(path: Path) -> _Ahead | None:
+    found: dict[Path, _Ahead] = getattr(_reading, "ahead", {})
+    try:
+        ahead = found.get(Path(path).resolve())
+    except OSError:
+        return None
+    return ahead if ahead is not None and not ahead.taken else None
+
+
+@contextlib.contextmanager
+def reading_ahead(path: Path | None, *, sample_rate: int = SAMPLE_RATE) -> Iterator[None]:
+    """Probe and decode ``path`` in the background while the block runs.
+
+    Inside the block (and the same thread), ``probe_duration_ms(path)`` and the first
+    ``temporary_wav(path)`` use that work instead of starting their own: the recording is
+    decoded while the transcript is read and cut, not after. At the end of the block, work
+    nobody took is stopped and its files deleted. Nothing is started for ``None``, a path that
+    is not a readable file (the usual calls then say what is wrong), or a path already being
+    read ahead.
+    """
+    found: dict[Path, _Ahead] = _reading.__dict__.setdefault("ahead", {})
+    key = Path(path).resolve() if path is not None else None
+    if path is None or key is None or key in found or not key.is_file():
+        yield
+        return
+    found[key] = ahead = _Ahead(Path(path), sample_rate)
+    try:
+        yield
+    finally:
+        del found[key]
+        if not ahead.taken:
+            ahead.drop()
 
 
 def _wav_stats(target: Path) -> tuple[int, int]:
@@ -224,15 +350,25 @@ def temporary_wav(path: Path, *, sample_rate: int = SAMPLE_RATE) -> Iterator[Con
             to much less than its stated duration (truncated), or is silent.
     """
     path = Path(path)
-    info = _probe(path)
+    ahead = _ahead(path)
+    if ahead is not None and ahead.sample_rate != sample_rate:
+        ahead = None
+    info = ahead.info() if ahead is not None else _probe(path)
     stream = _audio_stream(info, path)
     # Only the stream's own duration can reveal a cut-off file: the container's may be a video's.
     stated_ms = _stream_duration_ms(stream)
     if info["format"].get("format_name") == "wav":
         stated_ms = max(stated_ms or 0, _wav_header_duration_ms(path) or 0) or None
-    with tempfile.TemporaryDirectory(prefix="aligner-audio-") as folder:
-        target = Path(folder) / "audio.wav"
-        _convert(path, target, sample_rate)
+    with contextlib.ExitStack() as cleanup:
+        if ahead is not None:
+            folder = ahead.take()
+            cleanup.callback(shutil.rmtree, folder, ignore_errors=True)
+        else:
+            folder = Path(
+                cleanup.enter_context(tempfile.TemporaryDirectory(prefix="aligner-audio-"))
+            )
+            _convert(path, folder / "audio.wav", sample_rate)
+        target = folder / "audio.wav"
         try:
             frames, peak = _wav_stats(target)
         except (wave.Error, EOFError) as err:

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from aligner import __version__
+from aligner.audio import reading_ahead
 from aligner.backends import BACKENDS, Progress, ProgressFn
 from aligner.errors import AlignerError
 from aligner.model import Subtitles
@@ -194,16 +195,25 @@ def _progress(audio: Path | None, quiet: bool) -> Iterator[ProgressFn | None]:
     if not long_enough:
         yield None
         return
-    bar = click.progressbar(length=1, label="aligning", file=sys.stderr, show_eta=True)
     shown = 0
+    bars = contextlib.ExitStack()
+    # The bar appears with the first progress, so that a transcript that cannot be read is
+    # refused in one line, without an "aligning" before it.
+    bar: Any = None
 
     def update(progress: Progress) -> None:
-        nonlocal shown
+        nonlocal shown, bar
+        if bar is None:
+            bar = bars.enter_context(
+                click.progressbar(
+                    length=progress.total, label="aligning", file=sys.stderr, show_eta=True
+                )
+            )
         bar.length = progress.total
         bar.update(progress.done - shown)
         shown = progress.done
 
-    with bar:
+    with bars:
         yield update
 
 
@@ -312,7 +322,9 @@ def make(
         if language != "auto":
             SegmentRules.for_language(language, **overrides)  # fail before reading anything
         options = WriteOptions(speaker_labels=speaker_labels, vtt_colors=vtt_colors)
-        with _progress(audio, quiet) as on_progress:
+        # The recording is decoded while the transcript is read and cut.
+        listens = audio if backend != "estimate" else None
+        with reading_ahead(listens), _progress(audio, quiet) as on_progress:
             texts = run(
                 transcript,
                 targets,

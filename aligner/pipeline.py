@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from aligner import writers
+from aligner.audio import reading_ahead
 from aligner.backends import ProgressFn, align
 from aligner.errors import OutputError
 from aligner.model import Subtitles, Transcript
@@ -151,20 +152,23 @@ def run(
             raise OutputError(f"{target.path}: refusing to overwrite the transcript")
     if language != "auto":  # said first, as read_transcript says a detected one
         log.info("%s: language %s (%s)", transcript_path, language, GIVEN_REASON)
-    transcript = read_transcript(transcript_path, encoding=encoding, language=language)
-    if language != "auto":
-        transcript = replace(transcript, language_reason=GIVEN_REASON)
-    if rules is None:
-        rules = SegmentRules.for_language(transcript.language, **(rule_overrides or {}))
-    doc = make_subtitles(
-        transcript,
-        rules=rules,
-        options=options,
-        backend=backend,
-        audio=audio,
-        start_ms=start_ms,
-        on_progress=on_progress,
-    )
+    # The recording is decoded while the transcript is read and cut (a no-op when the caller
+    # already reads it ahead).
+    with reading_ahead(audio if backend != "estimate" else None):
+        transcript = read_transcript(transcript_path, encoding=encoding, language=language)
+        if language != "auto":
+            transcript = replace(transcript, language_reason=GIVEN_REASON)
+        if rules is None:
+            rules = SegmentRules.for_language(transcript.language, **(rule_overrides or {}))
+        doc = make_subtitles(
+            transcript,
+            rules=rules,
+            options=options,
+            backend=backend,
+            audio=audio,
+            start_ms=start_ms,
+            on_progress=on_progress,
+        )
     texts = {t.fmt: render(doc, t.fmt, options) for t in targets}
     write_atomically([(t.path, texts[t.fmt]) for t in targets if t.path is not None])
     if on_done is not None:

@@ -62,6 +62,7 @@ def test_make_with_audio(
     )
     assert result.exit_code == 0, result.stderr
     assert "aligned" in result.stderr and "need review" in result.stderr
+    assert "aligning" not in result.stderr  # no progress bar for a recording under a minute
     doc = json.loads(out.read_text("utf-8"))
     jsonschema.validate(doc, json.loads(SCHEMA.read_text("utf-8")))
     cues = doc["cues"]
@@ -77,6 +78,20 @@ def test_make_with_audio(
     assert len(turn_starts) == len(truth_starts)
     for got, want in zip(turn_starts, truth_starts, strict=True):
         assert abs(got - want) <= 100, (turn_starts, truth_starts)
+
+
+def test_progress_is_shown_for_a_recording_over_a_minute(tmp_path: Path) -> None:
+    """The 3-minute sample: the bar (its label alone, when standard error is not a terminal)
+    comes before the summary, and only once the aligner has started."""
+    sample = ROOT / "samples" / "scio-briefing-2021-05-31.excerpt.en"
+    proc = subprocess.run(
+        [sys.executable, "-m", "aligner", "make", f"{sample}.txt", "--audio", f"{sample}.mp3",
+         "-o", str(tmp_path / "out.srt")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert lines[0] == "aligning" and lines[1].startswith("aligner: aligned "), lines
 
 
 @pytest.mark.parametrize(

@@ -134,27 +134,30 @@ def count_review(doc: Subtitles, settings: Settings) -> int:
 
 
 def _make(item: Item) -> Outcome:
-    from aligner.audio import probe_duration_ms
+    from aligner.audio import probe_duration_ms, reading_ahead
     from aligner.pipeline import Target, run
 
     settings = item.settings
-    # A recording that cannot be read fails its item even with a backend that does not
-    # listen to it (estimate: --aligner estimate ignores the recordings' timing, not the
-    # recordings), and its duration goes into the report.
-    audio_ms = probe_duration_ms(item.audio) if item.audio is not None else None
-    made: list[Subtitles] = []
-    texts = run(
-        item.transcript,
-        [Target(fmt, None) for fmt in settings.formats],
-        rule_overrides=settings.overrides(),
-        options=settings.write_options(),
-        encoding=settings.encoding,
-        language=settings.language,
-        backend=item.backend(),
-        audio=item.audio,
-        start_ms=settings.start_ms,
-        on_done=made.append,
-    )
+    # The recording is decoded while the transcript is read and cut (not for estimate).
+    listens = item.audio is not None and item.backend() != "estimate"
+    with reading_ahead(item.audio if listens else None):
+        # A recording that cannot be read fails its item even with a backend that does not
+        # listen to it (estimate: --aligner estimate ignores the recordings' timing, not the
+        # recordings), and its duration goes into the report.
+        audio_ms = probe_duration_ms(item.audio) if item.audio is not None else None
+        made: list[Subtitles] = []
+        texts = run(
+            item.transcript,
+            [Target(fmt, None) for fmt in settings.formats],
+            rule_overrides=settings.overrides(),
+            options=settings.write_options(),
+            encoding=settings.encoding,
+            language=settings.language,
+            backend=item.backend(),
+            audio=item.audio,
+            start_ms=settings.start_ms,
+            on_done=made.append,
+        )
     doc = made[0]
     return Outcome(
         digest=None,
