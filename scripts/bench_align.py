@@ -224,10 +224,10 @@ Pieces = list[tuple[int, int]]
 
 def run_engine(
     engine: str, case: Case, texts: list[str], scratch: Path
-) -> tuple[Run, list[Pieces]]:
-    """``(run, [[(start_ms, end_ms), ...], ...])`` of one engine on one case: the times of each
-    cue of the cut, in pieces where ``ours`` cut a cue in two around a passage it found
-    unexplained (between two of its display lines)."""
+) -> tuple[Run, list[Pieces], list[list[str]]]:
+    """``(run, [[(start_ms, end_ms), ...], ...], [[text, ...], ...])`` of one engine on one
+    case: the times of each cue of the cut, in pieces where ``ours`` cut a cue in two around a
+    passage it found unexplained (between two of its display lines), and the pieces' texts."""
     out = scratch / f"{engine}.json"
     if engine.startswith("ours"):
         command = [sys.executable, "-m", "aligner", "make", str(case.transcript)]
@@ -236,7 +236,7 @@ def run_engine(
             command += ["--aligner", "aeneas"]
         run = measure(command)
         cues = json.loads(out.read_text("utf-8"))["cues"]
-        return run, _pieces(engine, cues, texts)
+        return run, *_pieces(engine, cues, texts)
     texts_path = scratch / "texts.json"
     texts_path.write_text(json.dumps(texts), "utf-8")
     command = [sys.executable, str(SCRIPTS / "aeneas_alone.py"), "--audio", str(case.audio)]
@@ -246,26 +246,31 @@ def run_engine(
     command += ["--language", language]
     run = measure([*command, "--preset", engine.removeprefix("aeneas-")])
     fragments = json.loads(out.read_text("utf-8"))["fragments"]
-    return run, [[(f["begin_ms"], f["end_ms"])] for f in fragments]
+    return run, [[(f["begin_ms"], f["end_ms"])] for f in fragments], [[t] for t in texts]
 
 
-def _pieces(engine: str, cues: list[dict[str, Any]], texts: list[str]) -> list[Pieces]:
-    """The cues of ``ours`` grouped by the cue of the cut they come from."""
+def _pieces(
+    engine: str, cues: list[dict[str, Any]], texts: list[str]
+) -> tuple[list[Pieces], list[list[str]]]:
+    """The cues of ``ours`` grouped by the cue of the cut they come from, and their texts."""
     out: list[Pieces] = []
+    said: list[list[str]] = []
     at = 0
     for text in texts:
         lines: list[str] = []
         pieces: Pieces = []
+        said.append([])
         while at < len(cues) and " ".join(lines) != text:
             lines += cues[at]["lines"]
             pieces.append((cues[at]["start_ms"], cues[at]["end_ms"]))
+            said[-1].append(" ".join(cues[at]["lines"]))
             at += 1
         if " ".join(lines) != text:
             raise RuntimeError(f"{engine}: cues differ from the cut without audio")
         out.append(pieces)
     if at != len(cues):
         raise RuntimeError(f"{engine}: cues differ from the cut without audio")
-    return out
+    return out, said
 
 
 # ---------------------------------------------------------------------------------------------
@@ -321,9 +326,16 @@ def score(
     truth: Sequence[tuple[int, int]],
     inserts: Sequence[dict[str, Any]],
     run: Run,
+    piece_truth: Sequence[Sequence[tuple[int, int]]] = (),
 ) -> dict[str, float]:
-    """A cue cut in pieces starts with its first and ends with its last."""
+    """A cue cut in pieces starts with its first and ends with its last; the starts of its
+    later pieces, against ``piece_truth`` (each piece's truth), are scored on their own."""
     got = [(p[0][0], p[-1][1]) for p in pieces]
+    later = [
+        abs(p[k][0] - t[k][0])
+        for p, t in zip(pieces, piece_truth, strict=True)
+        for k in range(1, len(p))
+    ]
     starts = [abs(g[0] - t[0]) for g, t in zip(got, truth, strict=True)]
     ends = [g[1] - t[1] for g, t in zip(got, truth, strict=True)]
     # A cue whose next one is said without a pause (under CHAINED_MS later) cannot end after
@@ -349,10 +361,15 @@ def score(
         "chained": sum(chained) / len(ends),
         "end_abs_median_ms": statistics.median(abs(e) for e in ends),
         "starts_off_over_1s": sum(e > 1000 for e in starts),
+        "later_piece_start_max_ms": max(later, default=0),
         "seconds_over_inserts": over / 1000,
         "wall_s": run.seconds,
         "peak_mb": run.peak_mb,
     }
+
+
+def _ms(v: float) -> str:
+    return f"{v:.0f}"
 
 
 ROWS: list[tuple[str, str, Callable[[float], str]]] = [
@@ -367,6 +384,7 @@ ROWS: list[tuple[str, str, Callable[[float], str]]] = [
     ("chained", "cues chained to the next", lambda v: f"{100 * v:.1f} %"),
     ("end_abs_median_ms", "end abs err median ms", lambda v: f"{v:.0f}"),
     ("starts_off_over_1s", "starts off > 1 s", lambda v: f"{v:.0f}"),
+    ("later_piece_start_max_ms", "split cues' later pieces: start abs err max ms", _ms),
     ("seconds_over_inserts", "cue s over inserts", lambda v: f"{v:.1f}"),
     ("wall_s", "wall s", lambda v: f"{v:.1f}"),
     ("peak_mb", "peak MB", lambda v: f"{v:.0f}"),
@@ -451,12 +469,17 @@ def main(argv: list[str] | None = None) -> int:
             for engine in engines:
                 log(f"{name}: {engine} ...")
                 try:
-                    run, got = run_engine(engine, case, texts, scratch)
+                    run, got, said = run_engine(engine, case, texts, scratch)
                 except RuntimeError as err:  # one engine failing must not hide the others
                     failures[engine] = str(err).strip().splitlines()[-1]
                     log(f"  FAILED: {failures[engine]}")
                     continue
-                results[engine] = score(got, expected, truth.get("spans", []), run)
+                piece_texts = [piece for pieces in said for piece in pieces]
+                flat = iter(truth_spans(piece_texts, truth["words"], truth.get("unit", "word")))
+                piece_truth = [[next(flat) for _ in pieces] for pieces in said]
+                results[engine] = score(
+                    got, expected, truth.get("spans", []), run, piece_truth=piece_truth
+                )
         duration_s = truth["duration_ms"] / 1000
         report["cases"][name] = {"duration_s": duration_s, "results": results}
         report["cases"][name]["failures"] = failures
