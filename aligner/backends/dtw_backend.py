@@ -90,6 +90,7 @@ CLEAN_DB = 25.0  # ... on a recording whose loud speech is this far over its bac
 TRAIL_MS = 300  # an end moves forward this far at most onto the fading end of its speech ...
 TRAIL_PAUSE_MS = 150  # ... when a quiet this long follows it, before the next cue
 TRAIL_DIP_MS = 30  # a dip this short in that sound does not end it
+NOISY_TAIL_MS = 50  # on a noisy recording, speech is taken to fade out this long after its end
 OFFSET_MS = 11  # the offset lies this far into the last frame of sound (as in vad.regions)
 ONSET_MS = 26  # the onset lies this far into the first frame of sound (as in vad.regions)
 STAGE_SHARES = (("activity", 25), ("mfcc", 12), ("guide", 11), ("windows", 45), ("rest", 7))
@@ -156,7 +157,7 @@ class DtwAligner:
             placed = self._place_all(lines, synth, heard, report)
         report("rest", 1.0)
         cues = _to_cues(lines, placed, heard.regions, heard.sound, duration_ms, rules)
-        return _claim_offsets(cues, heard.audible, rules)
+        return _claim_offsets(cues, heard, rules)
 
     def _place_all(
         self,
@@ -228,6 +229,7 @@ class _Heard:
     sound: npt.NDArray[np.int8]  # per 10 ms: 0 quiet, 1 speech (to a little under loud), 2 other
     weak: npt.NDArray[np.bool_]  # per 20 ms frame: silence, or sound not far over loud
     audible: npt.NDArray[np.bool_]  # per 10 ms: over the background by AUDIBLE_DB
+    clean: bool  # loud speech CLEAN_DB or more over the background
 
 
 class _Stages:
@@ -283,11 +285,13 @@ def _listen(wav: Path, source: Path, report: _Stages | None = None) -> _Heard:
     strong = activity.level_db > loud_db + WEAK_DB
     strong = np.concatenate([strong, np.zeros(max(0, 2 * len(frames) - len(strong)), bool)])
     weak = ~(strong[0::2] | strong[1::2])[: len(frames)]
-    if loud - background >= CLEAN_DB:
+    clean = loud - background >= CLEAN_DB
+    if clean:
         audible = activity.level_db > background + AUDIBLE_DB
     else:  # a noisy recording: a speaker's fading end is lost in its background
         audible = np.zeros(len(activity.level_db), dtype=np.bool_)
-    return _Heard(frames, ~(speech[0::2] | speech[1::2]), regions, sound, weak, audible)
+    blocked = ~(speech[0::2] | speech[1::2])
+    return _Heard(frames, blocked, regions, sound, weak, audible, bool(clean))
 
 
 class Reference:
@@ -765,19 +769,33 @@ def _claim_onset(start: int, free_from: int, sound: npt.NDArray[np.int8]) -> int
     return onset * vad.HOP_MS + ONSET_MS
 
 
-def _claim_offsets(
-    cues: Sequence[Cue], audible: npt.NDArray[np.bool_], rules: SegmentRules
-) -> list[Cue]:
-    """Each cue's end moved onto the end of its speech's fading sound (``_trail``)."""
+def _claim_offsets(cues: Sequence[Cue], heard: _Heard, rules: SegmentRules) -> list[Cue]:
+    """Each cue's end moved onto the end of its speech's fading sound (``_trail``), or on a
+    noisy recording, where that sound cannot be told from the noise, ``NOISY_TAIL_MS`` later
+    (``_masked_tail``)."""
     out = list(cues)
     for k, cue in enumerate(out):
         if cue.confidence is None or cue.confidence <= 0.0:
             continue
         limit = out[k + 1].start_ms - rules.min_gap_ms if k + 1 < len(out) else None
-        end = _trail(cue.end_ms, limit, audible)
+        if heard.clean:
+            end = _trail(cue.end_ms, limit, heard.audible)
+        else:
+            end = _masked_tail(cue.end_ms, limit, heard.sound)
         if end != cue.end_ms:
             out[k] = dataclasses.replace(cue, end_ms=end)
     return out
+
+
+def _masked_tail(end: int, limit: int | None, sound: npt.NDArray[np.int8]) -> int:
+    """An end ``NOISY_TAIL_MS`` later, short of ``limit`` and of applause, a tone or noise."""
+    frame = end // vad.HOP_MS
+    reach = sound[frame : frame + NOISY_TAIL_MS // vad.HOP_MS]
+    other = np.flatnonzero(reach == OTHER)
+    new_end = end + (int(other[0]) * vad.HOP_MS if len(other) else NOISY_TAIL_MS)
+    if limit is not None:
+        new_end = min(new_end, limit)
+    return max(end, new_end)
 
 
 def _trail(end: int, limit: int | None, audible: npt.NDArray[np.bool_]) -> int:

@@ -401,7 +401,24 @@ def test_ends_follow_fading_speech_only_on_a_clean_recording(tmp_path: Path) -> 
             out.setsampwidth(2)
             out.setframerate(rate)
             out.writeframes((samples * 32767).astype("<i2").tobytes())
-        assert bool(_listen(path, path).audible.any()) is heard, name
+        listened = _listen(path, path)
+        assert bool(listened.audible.any()) is heard, name
+        assert listened.clean is heard, name
+
+
+def test_an_end_on_a_noisy_recording_is_taken_to_fade_out_a_little_later() -> None:
+    """Babble at -35 dBFS masks a speaker's fading end, and the path ends before it: on the
+    10-minute hard case by 62 ms (median) where a pause follows. Such an end moves
+    NOISY_TAIL_MS later, short of the next cue's gap and of applause, a tone or noise."""
+    from aligner.backends.dtw_backend import NOISY_TAIL_MS, OTHER, _masked_tail
+
+    sound = np.zeros(300, dtype=np.int8)
+    sound[100:150] = 1  # 10 ms frames: speech 1000-1500 ms, babble after
+    assert _masked_tail(1500, None, sound) == 1500 + NOISY_TAIL_MS
+    assert _masked_tail(1500, 1520, sound) == 1520  # the next cue's gap
+    assert _masked_tail(1500, 1400, sound) == 1500  # never moved back
+    sound[152:200] = OTHER  # applause 20 ms after the end
+    assert _masked_tail(1500, None, sound) == 1520
 
 
 def test_progress_moves_through_every_stage(clean: tuple[Path, list[dict[str, Any]]]) -> None:
