@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import threading
 from array import array
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +23,8 @@ _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
 _PARAM_RATE = 1
+_EVENT_LIST_TERMINATED = 0
+_EVENT_WORD = 1
 INSTALL = "apt-get install espeak-ng (or run `make setup`)"
 # BCP 47 primary tags whose espeak-ng voice has another name.
 _VOICES = {"zh": "cmn", "yue": "yue", "ar": "ar", "ja": "ja"}
@@ -80,18 +83,39 @@ class Espeak:
         if self.sample_rate <= 0:
             raise BackendUnavailableError(f"espeak_Initialize failed: {INSTALL}")
         self._samples = array("h")
+        self._words: list[tuple[int, int]] = []  # (sample, 0-based character position)
         self._callback = _Callback(self._on_synth)  # keep a reference: C holds only a pointer
         self._lib.espeak_SetSynthCallback(self._callback)
         self._voice = ""
         self._lock = threading.Lock()
 
-    def _on_synth(self, wav: ctypes._Pointer[ctypes.c_short], count: int, events: object) -> int:
+    def _on_synth(
+        self, wav: ctypes._Pointer[ctypes.c_short], count: int, events: ctypes._Pointer[_Event]
+    ) -> int:
         if count > 0:  # as bytes: indexing the pointer would make a list of ints
             self._samples.frombytes(ctypes.string_at(wav, count * ctypes.sizeof(ctypes.c_short)))
+        i = 0
+        while events[i].type != _EVENT_LIST_TERMINATED:
+            if events[i].type == _EVENT_WORD:
+                sample = events[i].audio_position * self.sample_rate // 1000
+                self._words.append((sample, events[i].text_position - 1))
+            i += 1
         return 0  # go on synthesizing
 
     def speak(self, text: str, *, language: str = "en", rate_wpm: int = 175) -> Samples:
         """``text`` spoken at 16 kHz, leading and trailing silence trimmed.
+
+        Raises:
+            BackendUnavailableError: espeak-ng has no voice for ``language``.
+        """
+        return self.speak_marked(text, (), language=language, rate_wpm=rate_wpm)[0]
+
+    def speak_marked(
+        self, text: str, marks: Sequence[int], *, language: str = "en", rate_wpm: int = 175
+    ) -> tuple[Samples, list[int]]:
+        """``speak``, and where in its samples the word at each of ``marks`` (0-based
+        character positions in ``text``) starts: the first word espeak-ng reports at or
+        after the position, or the end of the speech.
 
         Raises:
             BackendUnavailableError: espeak-ng has no voice for ``language``.
@@ -106,6 +130,7 @@ class Espeak:
                 self._voice = voice
             self._lib.espeak_SetParameter(_PARAM_RATE, rate_wpm, 0)
             self._samples = array("h")
+            self._words = []
             data = text.encode("utf-8") + b"\0"
             status = self._lib.espeak_Synth(
                 data, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None
@@ -113,7 +138,14 @@ class Espeak:
             if status != 0:
                 raise BackendUnavailableError(f"espeak_Synth failed ({status}) on {text[:40]!r}")
             raw = np.frombuffer(self._samples, dtype=np.int16).copy()
-        return trim(resample(raw, self.sample_rate, RATE))
+            words = sorted(self._words, key=lambda word: word[1])
+        spoken = resample(raw, self.sample_rate, RATE)
+        lead, kept = _sound_span(spoken)
+        at: list[int] = []
+        for mark in marks:
+            sample = next((w[0] for w in words if w[1] >= mark), len(raw))
+            at.append(min(max(0, sample * RATE // self.sample_rate - lead), kept))
+        return spoken[lead : lead + kept], at
 
 
 _shared: Espeak | None = None
@@ -149,9 +181,15 @@ def resample(samples: Samples, rate: int, target: int) -> Samples:
     return result
 
 
-def trim(samples: Samples) -> Samples:
-    """``samples`` without the silence before and after the sound."""
+def _sound_span(samples: Samples) -> tuple[int, int]:
+    """Where the sound in ``samples`` starts, and how many samples it lasts."""
     loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > _SILENCE_LEVEL)
     if len(loud) == 0:
-        return samples[:0]
-    return samples[loud[0] : loud[-1] + 1]
+        return 0, 0
+    return int(loud[0]), int(loud[-1] - loud[0] + 1)
+
+
+def trim(samples: Samples) -> Samples:
+    """``samples`` without the silence before and after the sound."""
+    lead, kept = _sound_span(samples)
+    return samples[lead : lead + kept]

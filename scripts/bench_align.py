@@ -374,7 +374,11 @@ def _ms(v: float) -> str:
 
 ROWS: list[tuple[str, str, Callable[[float], str]]] = [
     ("cues", "cues", lambda v: f"{v:.0f}"),
-    ("split", "cues cut in two around unexplained speech", lambda v: f"{v:.0f}"),
+    (
+        "split",
+        "cues cut in two (around unexplained speech, or said too long)",
+        lambda v: f"{v:.0f}",
+    ),
     ("start_median_ms", "start abs err median ms", lambda v: f"{v:.0f}"),
     ("start_p95_ms", "start abs err p95 ms", lambda v: f"{v:.0f}"),
     ("start_max_ms", "start abs err max ms", lambda v: f"{v:.0f}"),

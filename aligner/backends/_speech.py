@@ -1,9 +1,10 @@
 """The speech of the dtw aligner: cue texts in, espeak-ng speech's MFCCs out.
 
-``python -m aligner.backends._speech`` reads a JSON list of ``[text, language]`` pairs on
-standard input and writes each one's features as they are made. It imports only what it needs
-(not numba), so the process stays small beside the aligner. ``Synth`` runs it and reads the
-features back.
+``python -m aligner.backends._speech`` reads a JSON list of ``[text, language, marks]`` on
+standard input and writes each one's features as they are made, with the frame where the word
+at each mark (a character position: where a display line starts) begins. It imports only what
+it needs (not numba), so the process stays small beside the aligner. ``Synth`` runs it and
+reads the features back.
 """
 
 from __future__ import annotations
@@ -29,18 +30,37 @@ TTS_RATE_WPM = 190
 N_COEFFS = 8
 
 
-def _speak_all(items: list[tuple[str, str]], out: BinaryIO) -> None:
-    """In the speech process: for each ``(text, language)``, its MFCCs (10 ms frames) as
-    ``rows`` (4 bytes, little-endian) then ``rows * N_COEFFS`` float32 values."""
+def _speak_all(items: list[tuple[str, str, list[int]]], out: BinaryIO) -> None:
+    """In the speech process: for each ``(text, language, marks)``, its MFCCs (10 ms frames)
+    as ``rows`` (4 bytes, little-endian) then ``rows * N_COEFFS`` float32 values, then the
+    count of marks (4 bytes) and the frame of each (4 bytes each)."""
     speaker = tts.shared()
-    for text, language in items:
-        samples = speaker.speak(text, language=language, rate_wpm=TTS_RATE_WPM)
+    for text, language, marks in items:
+        samples, at = speaker.speak_marked(text, marks, language=language, rate_wpm=TTS_RATE_WPM)
         if len(samples) == 0:
             samples = np.zeros(features.WINDOW, dtype=np.int16)
         coeffs = np.ascontiguousarray(features.mfcc(samples)[:, :N_COEFFS], dtype="<f4")
         out.write(len(coeffs).to_bytes(4, "little"))
         out.write(coeffs.tobytes())
+        frames = [min(sample // features.HOP, len(coeffs)) for sample in at]
+        out.write(len(frames).to_bytes(4, "little"))
+        out.write(np.asarray(frames, dtype="<i4").tobytes())
         out.flush()
+
+
+def line_marks(line: Line) -> list[int]:
+    """Where each display line after the first starts in ``" ".join(line.lines)``.
+
+    Example:
+        >>> line_marks(Line("A", "Good afternoon,\\neveryone.", "en", 0, True))
+        [16]
+    """
+    marks: list[int] = []
+    at = 0
+    for row in line.lines[:-1]:
+        at += len(row) + 1
+        marks.append(at)
+    return marks
 
 
 class Synth:
@@ -55,7 +75,7 @@ class Synth:
     """
 
     def __init__(self, lines: Sequence[Line]) -> None:
-        items = [(" ".join(line.lines), line.language) for line in lines]
+        items = [(" ".join(line.lines), line.language, line_marks(line)) for line in lines]
         self._process = subprocess.Popen(
             [sys.executable, "-m", "aligner.backends._speech"],
             stdin=subprocess.PIPE,
@@ -66,7 +86,7 @@ class Synth:
         assert self._process.stdin is not None
         self._process.stdin.write(json.dumps(items).encode("utf-8"))
         self._process.stdin.close()
-        self._ready: list[npt.NDArray[np.float32]] = []
+        self._ready: list[tuple[npt.NDArray[np.float32], tuple[int, ...]]] = []
         self._count = len(items)
         self._done = threading.Condition()
         self._failed: str | None = None
@@ -84,8 +104,13 @@ class Synth:
                 rows = int.from_bytes(head, "little")
                 data = stream.read(rows * N_COEFFS * 4)
                 frames = np.frombuffer(data, dtype="<f4").reshape(rows, N_COEFFS).copy()
+                head = stream.read(4)
+                count = int.from_bytes(head, "little")
+                marks = tuple(int(m) for m in np.frombuffer(stream.read(4 * count), dtype="<i4"))
+                if len(head) < 4 or len(marks) != count:
+                    raise EOFError("the speech process stopped early")
                 with self._done:
-                    self._ready.append(frames)
+                    self._ready.append((frames, marks))
                     self._done.notify_all()
         except (EOFError, ValueError) as err:
             error = (
@@ -98,6 +123,15 @@ class Synth:
                 self._done.notify_all()
 
     def raw(self, k: int) -> npt.NDArray[np.float32]:
+        """Cue ``k``'s speech as MFCCs, 10 ms frames; waits for it."""
+        return self._get(k)[0]
+
+    def marks(self, k: int) -> tuple[int, ...]:
+        """The frame of ``raw(k)`` where each of cue ``k``'s display lines after the first
+        starts (the first word espeak-ng reports in it)."""
+        return self._get(k)[1]
+
+    def _get(self, k: int) -> tuple[npt.NDArray[np.float32], tuple[int, ...]]:
         with self._done:
             while len(self._ready) <= k and self._failed is None:
                 self._done.wait()

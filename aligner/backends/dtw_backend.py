@@ -127,6 +127,9 @@ class _Placed:
     # A cue said on both sides of a passage the transcript lacks: the two spans (frames), and
     # the share of its text in the first.
     parts: tuple[tuple[int, int], tuple[int, int], float] | None = None
+    # Where each display line after the first is said: the last frame of the line before and
+    # the first frame of this one (-1, -1 if the path did not match the words there).
+    line_starts: tuple[tuple[int, int], ...] = ()
 
 
 class DtwAligner:
@@ -203,6 +206,9 @@ class DtwAligner:
             hi = max(hi, lo + 1)
             result = _warp_span(text, skips, frames[lo:hi], guide.blocked[lo:hi])
             spans = _spans(result, texts, lo, guide.blocked[lo:hi], weak[lo:hi], guide.edges[lo:hi])
+            for c, span in zip(range(k, look), spans, strict=True):
+                marks = [m // 2 for m in synth.marks(c)]  # 10 ms -> 20 ms frames
+                span.line_starts = _line_starts(result, texts, c - k, marks, lo)
             kept = spans[: keep - k]
             placed.extend(kept)
             for c, p in zip(range(k, keep), kept, strict=True):
@@ -482,6 +488,30 @@ def _spans(
             _Placed(cursor + start, cursor + end + 1, cost + (1 - share), share, parts=parts)
         )
     return out
+
+
+def _line_starts(
+    window: _Window,
+    texts: Sequence[npt.NDArray[np.float32]],
+    index: int,
+    marks: Sequence[int],
+    cursor: int,
+) -> tuple[tuple[int, int], ...]:
+    """Where the path put each of ``marks`` (text frames of ``texts[index]`` where a display
+    line starts): the last recording frame of the text before it, the first of the text from
+    it on; ``(-1, -1)`` when no text on either side was matched."""
+    row = sum(len(t) for t in texts[:index])
+    first = window.first[row : row + len(texts[index])]
+    last = window.last[row : row + len(texts[index])]
+    out: list[tuple[int, int]] = []
+    for mark in marks:
+        before = np.flatnonzero(last[:mark] >= 0)
+        after = np.flatnonzero(first[mark:] >= 0)
+        if len(before) == 0 or len(after) == 0:
+            out.append((-1, -1))
+            continue
+        out.append((cursor + int(last[before[-1]]), cursor + int(first[mark + after[0]])))
+    return tuple(out)
 
 
 def _straddle(
@@ -864,6 +894,38 @@ def _halves(
     return [(parts[0], "\n".join(rows[:b])), (parts[1], "\n".join(rows[b:]))]
 
 
+def _long_halves(
+    line: Line, p: _Placed, rules: SegmentRules
+) -> list[tuple[tuple[int, int], str]] | None:
+    """A Line said for longer than a cue may be shown, cut between two of its display lines
+    where the speaker says them: the cut that leaves the longer half shortest, if both halves
+    last the minimum duration; None otherwise.
+
+    Segmentation times a Line by its text; a slow speaker can take longer (espeak-ng's
+    Mandarin voice says some two-line cues in 8-9 s, over the 7 s maximum). Cut to the
+    maximum, the cue would leave the screen while its words are still being said.
+    """
+    own = rules.for_text_in(line.language)
+    if (p.end - p.start) * FRAME_MS <= own.max_duration_ms or len(line.lines) < 2:
+        return None
+    shortest = own.min_duration_ms // FRAME_MS
+    best: tuple[int, int, int] | None = None  # (longer half, display line, its start)
+    for b, (before, after) in enumerate(p.line_starts, start=1):
+        if before < p.start or after > p.end or after <= before:
+            continue
+        if min(before + 1 - p.start, p.end - after) < shortest:
+            continue
+        longer = max(before + 1 - p.start, p.end - after)
+        if best is None or longer < best[0]:
+            best = (longer, b, before)
+    if best is None:
+        return None
+    _, b, before = best
+    after = p.line_starts[b - 1][1]
+    rows = line.lines
+    return [((p.start, before + 1), "\n".join(rows[:b])), ((after, p.end), "\n".join(rows[b:]))]
+
+
 def _to_cues(
     lines: Sequence[Line],
     placed: Sequence[_Placed],
@@ -893,14 +955,21 @@ def _to_cues(
             previous_start, previous_end = start, end
             continue
         halves = _halves(line, p.parts) if p.parts is not None else None
+        # Said on both sides of a passage the transcript lacks: two cues, one a side, both
+        # to review. Said for too long for one cue: two cues, one a display line or two.
+        straddles = halves is not None
+        if halves is None:
+            halves = _long_halves(line, p, rules)
         if halves is not None:
-            # Said on both sides of a passage the transcript lacks: two cues, one a side.
             confidence = _confidence(p)
+            review = straddles or confidence < REVIEW_BELOW
             for (first, last), text in halves:
                 start = _snap(first * FRAME_MS + START_SHIFT_MS, onsets)
+                if not straddles:
+                    start = _claim_onset(start, previous_end + rules.min_gap_ms, sound)
                 start = max(start, previous_end + 1, previous_start + rules.min_gap_ms + 100)
                 end = min(max(_snap(last * FRAME_MS, offsets), start + 1), duration_ms)
-                cue = Cue.from_line(line, start, end, confidence=confidence, needs_review=True)
+                cue = Cue.from_line(line, start, end, confidence=confidence, needs_review=review)
                 cues.append(dataclasses.replace(cue, text=text))
                 previous_start, previous_end = start, end
             continue
