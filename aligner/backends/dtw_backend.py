@@ -71,7 +71,8 @@ REPAIR_BELOW = 0.9  # a cue with less of its matched frames in one run is aligne
 CHANCE_OFFSET = 3  # cues away whose speech is the baseline for a cue's confidence
 CLUSTER_GAP = 15  # 300 ms of speech skipped inside a cue's matched frames splits it
 FAR_JUMP = 250  # 5 s: a jump this long splits it too, pauses and passages included
-TAIL_JUMP = 10  # 200 ms: a jump this long in a cue's last 15 % of frames ends it
+TAIL_JUMP = 10  # 200 ms: a jump this long in a cue's last 15 % of frames ends it ...
+TAIL_KEEP = 20  # ... if fewer text frames (400 ms) than this follow it: more are words
 HEAD_SLIVER = 8  # 160 ms: matched speech this short before such a jump in its first 15 % is cut
 LONG_SLIVER = 16  # 320 ms: the same before a jump of more than ...
 LONG_JUMP = 30  # ... 600 ms (a "Thank you" that ends the cue before, a turn earlier)
@@ -663,10 +664,12 @@ def _cluster(
     for previous, row in itertools.pairwise(rows):
         lo, hi = int(last[previous]) + 1, int(first[row])
         skipped_speech = open_before[hi] - open_before[lo] if hi > lo else 0
-        # In the last frames of the text, any jump over a pause is espeak-ng's fading end
-        # landing on the next onset: cut there too.
+        # In the last frames of the text, a jump over a pause before a few frames is
+        # espeak-ng's fading end landing on the next onset: cut there too. Before 400 ms of
+        # text or more, it is the cue's last words after a pause ("...情况？谢谢。").
         far = hi - lo > FAR_JUMP
-        if skipped_speech > CLUSTER_GAP or (row >= tail and hi - lo > TAIL_JUMP) or far:
+        fading = row >= tail and hi - lo > TAIL_JUMP and len(first) - row < TAIL_KEEP
+        if skipped_speech > CLUSTER_GAP or fading or far:
             clusters.append([])
         clusters[-1].append(int(row))
     best = max(clusters, key=len)

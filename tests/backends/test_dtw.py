@@ -353,6 +353,20 @@ def test_a_start_on_the_first_strong_syllable_moves_back_to_the_weak_onset() -> 
     assert _claim_onset(1130, 0, sound) == 1130
 
 
+def test_a_fading_end_on_the_next_onset_is_cut_but_last_words_after_a_pause_stay() -> None:
+    """espeak-ng's fading last frames land on the next cue's onset after a pause: cut. Noisy
+    Mandarin: "...改善情况？谢谢。" ends with a "Thank you" after a pause, 20 text frames or
+    more: the cue's own words, kept (it had ended 840 ms early)."""
+    from aligner.backends.dtw_backend import TAIL_KEEP, _cluster
+
+    blocked = np.zeros(300, dtype=bool)
+    blocked[150:180] = True  # a 600 ms pause after the first 150 frames of speech
+    none = np.zeros(300, dtype=bool)
+    for after, end in ((3, 149), (TAIL_KEEP, 180 + TAIL_KEEP - 1)):
+        first = np.concatenate([np.arange(150), 180 + np.arange(after)])
+        assert _cluster(first, first.copy(), blocked, none, none)[:2] == (0, end), after
+
+
 def test_a_first_frame_matched_on_weak_noise_before_the_cue_is_cut() -> None:
     """Noisy Mandarin: espeak-ng's soft first frame lands on babble 80-170 ms before the cue's
     speech. A one-frame match on weak sound, then a jump, is cut; the same frame on loud
