@@ -1,9 +1,8 @@
 """The speech of the dtw aligner: cue texts in, espeak-ng speech's MFCCs out.
 
 ``python -m aligner.backends._speech`` reads a JSON list of ``[text, language]`` pairs on
-standard input and writes each one's features as they are made. It imports only what it needs
-(not numba), so the process stays small beside the aligner. ``Synth`` runs it and reads the
-features back.
+standard input and writes each one's features as they are made. It imports only what it needs,
+so the process stays small beside the aligner. ``Synth`` runs it and reads the features back.
 """
 
 from __future__ import annotations
