@@ -6,7 +6,9 @@ speech the transcript lacks) or a text frame (text the recording lacks) at a fix
 what does not match is passed over instead of being glued to a neighbouring cue. The idea of
 boundary skips is afaligner's DTWBD; here skips are allowed anywhere.
 
-The kernel is compiled by numba; the whole window's backtrack directions are kept (one byte a
+The loops are C (``aligner/_kernels.c``, built with the package; numba compiled them before, but
+importing it and loading its cached kernels took about 0.4 s of every run, more than all the
+warps of a 3-minute recording). The whole window's backtrack directions are kept (one byte a
 cell), everything else is two rows, so memory is bounded by the window, not the recording.
 """
 
@@ -17,64 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit
 
-DIAGONAL, COMPRESS, STRETCH, SKIP_AUDIO, SKIP_TEXT = 0, 1, 2, 3, 4
+from aligner import _kernels
 
 Floats = npt.NDArray[np.float32]
 Bools = npt.NDArray[np.bool_]
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _cost(text: Floats, audio: Floats, blocked: Bools, i: int, j: int) -> float:
-    if blocked[j]:
-        return 2.0
-    dot = 0.0
-    for k in range(text.shape[1]):
-        dot += text[i, k] * audio[j, k]
-    return 1.0 - dot
-
-
-@njit(cache=True, nogil=True)
-def _warp(
-    text: Floats,
-    audio: Floats,
-    blocked: Bools,
-    skip_audio: npt.NDArray[np.float64],
-    skip_text: float,
-    stretch: float,
-    pause: float,
-) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.float64]]:
-    m = text.shape[0]
-    n = audio.shape[0]
-    back = np.empty((m, n), dtype=np.int8)
-    previous = np.empty(n + 1, dtype=np.float64)
-    current = np.empty(n + 1, dtype=np.float64)
-    # Column 0 of the rows is "before the first recording frame": text skipped so far.
-    previous[0] = 0.0
-    for j in range(1, n + 1):
-        # recording skipped before the text
-        previous[j] = previous[j - 1] + (pause if pause >= 0 and blocked[j - 1] else skip_audio[0])
-    for i in range(m):
-        current[0] = previous[0] + skip_text
-        for j in range(1, n + 1):
-            cost = _cost(text, audio, blocked, i, j - 1)
-            best = previous[j - 1] + cost
-            move = DIAGONAL
-            value = previous[j] + min(cost, skip_text)
-            if value < best:
-                best = value
-                move = COMPRESS if cost < skip_text else SKIP_TEXT
-            skip = pause if pause >= 0 and blocked[j - 1] else skip_audio[i]
-            value = current[j - 1] + min(cost + stretch, skip)
-            if value < best:
-                best = value
-                move = STRETCH if cost + stretch < skip else SKIP_AUDIO
-            current[j] = best
-            back[i, j - 1] = move
-        for j in range(n + 1):
-            previous[j] = current[j]
-    return back, previous.copy()
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +82,9 @@ def warp(
     text = np.ascontiguousarray(text, dtype=np.float32)
     audio = np.ascontiguousarray(audio, dtype=np.float32)
     blocked = np.ascontiguousarray(blocked, dtype=np.bool_)
-    back, last_row = _warp(
+    back = np.empty((m, n), dtype=np.int8)
+    last_row = np.empty(n + 1, dtype=np.float64)
+    _kernels.warp(
         text,
         audio,
         blocked,
@@ -141,250 +92,27 @@ def warp(
         float(skip_text),
         float(stretch),
         -1.0 if pause is None else float(pause),
+        back,
+        last_row,
     )
     if open_end:
         left = np.concatenate([np.cumsum((~blocked)[::-1])[::-1], [0]])  # unblocked from j on
         end = int(np.argmin(last_row[1:] + tail * left[1:])) + 1
     else:
         end = n
-    first, last, cost = _backtrack(back, text, audio, blocked, m, end)
+    first = np.empty(m, dtype=np.int64)
+    last = np.empty(m, dtype=np.int64)
+    cost = np.empty(m, dtype=np.float64)
+    _kernels.backtrack(back, text, audio, blocked, end, first, last, cost)
     score = 2 * float(last_row[end]) / (m + end)
     return Path(first, last, cost, end, score)
-
-
-@njit(cache=True, nogil=True)
-def _backtrack(
-    back: npt.NDArray[np.int8],
-    text: Floats,
-    audio: Floats,
-    blocked: Bools,
-    m: int,
-    end: int,
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-    first = np.full(m, -1, dtype=np.int64)
-    last = np.full(m, -1, dtype=np.int64)
-    total = np.zeros(m, dtype=np.float64)
-    count = np.zeros(m, dtype=np.int64)
-    i = m - 1
-    j = end - 1
-    while i >= 0 and j >= 0:
-        move = back[i, j]
-        if move != SKIP_AUDIO and move != SKIP_TEXT:
-            # A row matched in two runs with a skip between (the end of a sentence stretched
-            # over a pause onto the next onset) belongs to its earliest run.
-            if last[i] < 0 or first[i] > j + 1:
-                last[i] = j
-            first[i] = j
-            total[i] += _cost(text, audio, blocked, i, j)
-            count[i] += 1
-        if move == DIAGONAL:
-            i -= 1
-            j -= 1
-        elif move in (COMPRESS, SKIP_TEXT):
-            i -= 1
-        else:
-            j -= 1
-    cost = np.full(m, 2.0, dtype=np.float64)
-    for k in range(m):
-        if count[k] > 0:
-            cost[k] = total[k] / count[k]
-    return first, last, cost
 
 
 # ---------------------------------------------------------------------------------------------
 # The guide's warp: slope-limited matches, skips that cost to open
 
 
-_INF = 1e30
-# Moves into the match state (bits 0-2 of a direction byte).
-M_DIAG_M, M_DIAG_H, M_DIAG_V, M_STRETCH, M_COMPRESS, M_PAUSE_M, M_PAUSE_V = 0, 1, 2, 3, 4, 5, 6
-
-
-@njit(cache=True, nogil=True, fastmath=True)
-def _guide_rows(
-    text: Floats,
-    audio: Floats,
-    blocked: Bools,
-    costs_: tuple[float, float, float, float, float],
-    lo: int,
-    hi: int,
-    rows: npt.NDArray[np.float64],
-    back: npt.NDArray[np.uint8],
-    keep_back: bool,
-    band_lo: npt.NDArray[np.int64],
-    band_hi: npt.NDArray[np.int64],
-) -> npt.NDArray[np.float64]:
-    """Rows ``lo..hi-1`` of the guide's table from ``rows`` (rows ``lo-2`` and ``lo-1``, each
-    as M, H, V states: shape ``(2, 3, n + 1)``); returns the last two rows the same way.
-
-    Row ``i`` is computed in table columns ``band_lo[i]..band_hi[i]`` only (and column 0's
-    text skip); its other cells are unreachable. Work per row is the band's width, not n:
-    three row buffers rotate, and each is cleared only where it last held values.
-    """
-    open_audio, skip_audio, open_text, skip_text, squeeze = costs_
-    n = audio.shape[0]
-    d = audio.shape[1]
-    before = rows[0].copy()  # row i-2
-    previous = rows[1].copy()  # row i-1
-    current = np.full((3, n + 1), _INF, dtype=np.float64)
-    current_lo, current_hi = 0, n  # columns the buffer may hold values in
-    previous_lo, previous_hi = 0, n
-    before_lo, before_hi = 0, n
-    costs = np.full((2, n + 1), 2.0, dtype=np.float64)  # rows i and i-1 (by parity)
-    cost_lo = np.zeros(2, dtype=np.int64)
-    cost_hi = np.full(2, -1, dtype=np.int64)  # nothing computed yet
-    for i in range(lo, hi):
-        for state in range(3):
-            for j in range(current_lo, current_hi + 1):
-                current[state, j] = _INF
-        a = max(1, band_lo[i])
-        z = min(n, band_hi[i])
-        current_lo, current_hi = a, z  # column 0 is written on every row
-        cost = costs[i % 2]
-        cost_up = costs[(i - 1) % 2]
-        if i >= 1:  # row i-1's costs where row i may compress onto them
-            up_lo = cost_lo[(i - 1) % 2]
-            up_hi = cost_hi[(i - 1) % 2]
-            for j in range(a, z + 1):
-                if j < up_lo or j > up_hi:
-                    cost_up[j] = _cost(text, audio, blocked, i - 1, j - 1)
-        cost[0] = 2.0
-        for j in range(max(1, a - 1), z + 1):
-            if blocked[j - 1]:
-                cost[j] = 2.0
-            else:
-                dot = 0.0
-                for k in range(d):
-                    dot += text[i, k] * audio[j - 1, k]
-                cost[j] = 1.0 - dot
-        cost_lo[i % 2] = max(0, a - 1)
-        cost_hi[i % 2] = z
-        m_prev, h_prev, v_prev = previous[0], previous[1], previous[2]
-        current[0, 0] = _INF
-        current[1, 0] = _INF
-        current[2, 0] = min(m_prev[0] + open_text, v_prev[0]) + skip_text
-        for j in range(a, z + 1):
-            # text frame i skipped at audio position j
-            v_from_m = m_prev[j] + open_text
-            v_from_h = h_prev[j] + open_text
-            v_from_v = v_prev[j]
-            v = min(v_from_m, v_from_h, v_from_v) + skip_text
-            v_move = (
-                0
-                if v_from_m <= v_from_v and v_from_m <= v_from_h
-                else (1 if v_from_v <= v_from_h else 2)
-            )
-            if blocked[j - 1]:
-                # a pause: carried through in the state it found, at no cost
-                carry_m = current[0, j - 1]
-                carry_v = current[2, j - 1]
-                m = min(carry_m, carry_v)
-                m_move = M_PAUSE_M if carry_m <= carry_v else M_PAUSE_V
-                h = current[1, j - 1]
-                h_move = 1
-            else:
-                c = cost[j]
-                diag_m = m_prev[j - 1]
-                diag_h = h_prev[j - 1]
-                diag_v = v_prev[j - 1]
-                stretch = m_prev[j - 2] + cost[j - 1] if j >= 2 else _INF
-                compress = before[0, j - 1] + cost_up[j] + squeeze if i >= 1 else _INF
-                m = diag_m
-                m_move = M_DIAG_M
-                if diag_h < m:
-                    m = diag_h
-                    m_move = M_DIAG_H
-                if diag_v < m:
-                    m = diag_v
-                    m_move = M_DIAG_V
-                if stretch < m:
-                    m = stretch
-                    m_move = M_STRETCH
-                if compress < m:
-                    m = compress
-                    m_move = M_COMPRESS
-                m += c
-                # audio frame j skipped after text frame i
-                h_from_m = current[0, j - 1] + open_audio
-                h_from_h = current[1, j - 1]
-                h_from_v = current[2, j - 1] + open_audio
-                h = min(h_from_m, h_from_h, h_from_v) + skip_audio
-                h_move = (
-                    0
-                    if h_from_m <= h_from_h and h_from_m <= h_from_v
-                    else (1 if h_from_h <= h_from_v else 2)
-                )
-            current[0, j] = m
-            current[1, j] = h
-            current[2, j] = v
-            if keep_back:
-                back[i - lo, j - 1] = m_move | (h_move << 3) | (v_move << 5)
-        # rotate: the oldest buffer (row i-2) is cleared and reused for row i+1
-        before, previous, current = previous, current, before
-        before_lo, before_hi, previous_lo, previous_hi, current_lo, current_hi = (
-            previous_lo,
-            previous_hi,
-            current_lo,
-            current_hi,
-            before_lo,
-            before_hi,
-        )
-    out = np.empty((2, 3, n + 1), dtype=np.float64)
-    out[0] = before
-    out[1] = previous
-    return out
-
-
-@njit(cache=True, nogil=True)
-def _guide_trace(
-    back: npt.NDArray[np.uint8],
-    lo: int,
-    i: int,
-    j: int,
-    state: int,
-    blocked: Bools,
-    first: npt.NDArray[np.int64],
-    last: npt.NDArray[np.int64],
-    skipped: Bools,
-) -> tuple[int, int, int]:
-    """Backtrack from cell ``(i, j)`` in ``state`` (0 M, 1 H, 2 V) while ``i >= lo``."""
-    while i >= lo and j >= 0:
-        code = back[i - lo, j]
-        if state == 0:
-            move = code & 7
-            if move in (M_PAUSE_M, M_PAUSE_V):
-                state = 0 if move == M_PAUSE_M else 2
-                j -= 1
-                continue
-            first[i] = j
-            if last[i] < 0:
-                last[i] = j
-            if move == M_STRETCH:
-                first[i] = j - 1
-                i -= 1
-                j -= 2
-                state = 0
-            elif move == M_COMPRESS:
-                first[i - 1] = j
-                if last[i - 1] < 0:
-                    last[i - 1] = j
-                i -= 2
-                j -= 1
-                state = 0
-            else:
-                state = move  # M_DIAG_M/H/V are 0/1/2
-                i -= 1
-                j -= 1
-        elif state == 1:
-            if not blocked[j]:
-                skipped[j] = True
-            state = (code >> 3) & 3
-            j -= 1
-        else:
-            state = (code >> 5) & 3
-            state = 0 if state == 0 else (2 if state == 1 else 1)
-            i -= 1
-    return i, j, state
+_INF = 1e30  # an unreachable cell (the C loops use the same)
 
 
 @dataclass(frozen=True, slots=True)
@@ -468,13 +196,12 @@ def warp_guide(
     starts = list(range(0, m, block))
     saved: list[npt.NDArray[np.float64]] = []
     rows = start
-    no_back = np.empty((1, 1), dtype=np.uint8)
     for lo in starts:
         saved.append(rows)
         hi = min(m, lo + block)
-        rows = _guide_rows(
-            text, audio, blocked, costs, lo, hi, rows, no_back, False, band_lo, band_hi
-        )
+        out = np.empty_like(start)
+        _kernels.guide_rows(text, audio, blocked, costs, lo, hi, rows, out, None, band_lo, band_hi)
+        rows = out
     first = np.full(m, -1, dtype=np.int64)
     last = np.full(m, -1, dtype=np.int64)
     skipped = np.zeros(n, dtype=np.bool_)
@@ -488,8 +215,11 @@ def warp_guide(
         if j < 0:
             break
         hi = min(m, lo + block)
-        _guide_rows(text, audio, blocked, costs, lo, hi, saved_rows, back, True, band_lo, band_hi)
-        i, j, state = _guide_trace(back, lo, i, j, state, blocked, first, last, skipped)
+        spare = np.empty_like(start)  # the rows after the block: known already
+        _kernels.guide_rows(
+            text, audio, blocked, costs, lo, hi, saved_rows, spare, back, band_lo, band_hi
+        )
+        i, j, state = _kernels.guide_trace(back, lo, i, j, state, blocked, first, last, skipped)
     if j >= 0:
         skipped[: j + 1] = ~blocked[: j + 1]  # recording before the first text frame
     return GuidePath(first, last, skipped)

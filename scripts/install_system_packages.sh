@@ -15,7 +15,7 @@ if has "$PYTHON"; then
   "$PYTHON" -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
     || need+=(python3-dev)
 fi
-has gcc || need+=(gcc)
+has gcc || need+=(gcc)                      # C extensions: aeneas's, aligner/_kernels.c
 has ffmpeg || need+=(ffmpeg)                # audio decoding (pydub), real-client checks
 has espeak-ng || need+=(espeak-ng)          # speech synthesis: aeneas, sample audio
 dpkg -s libespeak-ng-libespeak-dev >/dev/null 2>&1 || need+=(libespeak-ng-libespeak-dev)  # aeneas C extension

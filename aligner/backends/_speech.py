@@ -3,8 +3,8 @@
 ``python -m aligner.backends._speech`` reads a JSON list of ``[text, language, marks]`` on
 standard input and writes each one's features as they are made, with the frame where the word
 at each mark (a character position: where a display line starts) begins. It imports only what
-it needs (not numba), so the process stays small beside the aligner. ``Synth`` runs it and
-reads the features back.
+it needs, so the process stays small beside the aligner. ``Synth`` runs it and reads the
+features back.
 """
 
 from __future__ import annotations
