@@ -182,27 +182,32 @@ def rule_overrides(
 
 @contextlib.contextmanager
 def _progress(audio: Path | None, quiet: bool) -> Iterator[ProgressFn | None]:
-    """A progress bar on standard error while a recording longer than a minute is aligned."""
+    """A progress bar on standard error while a recording longer than a minute is aligned.
+
+    The bar appears with the first progress, so that a transcript that cannot be read is
+    refused in one line, without an "aligning" before it; the recording's length is asked
+    then too, when its probe (started ahead, ``reading_ahead``) has long finished, instead of
+    waiting for it before the transcript is read.
+    """
     if audio is None or quiet:
         yield None
         return
-    try:
-        from aligner.audio import probe_duration_ms
+    from aligner.audio import probe_duration_ms
 
-        long_enough = probe_duration_ms(audio) > 60_000
-    except AlignerError:
-        long_enough = False  # the aligner will say what is wrong with the file
-    if not long_enough:
-        yield None
-        return
     shown = 0
     bars = contextlib.ExitStack()
-    # The bar appears with the first progress, so that a transcript that cannot be read is
-    # refused in one line, without an "aligning" before it.
     bar: Any = None
+    long_enough: bool | None = None
 
     def update(progress: Progress) -> None:
-        nonlocal shown, bar
+        nonlocal shown, bar, long_enough
+        if long_enough is None:
+            try:
+                long_enough = probe_duration_ms(audio) > 60_000
+            except AlignerError:
+                long_enough = False  # the aligner says what is wrong with the file
+        if not long_enough:
+            return
         if bar is None:
             bar = bars.enter_context(
                 click.progressbar(
