@@ -7,7 +7,7 @@ import io
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -116,6 +116,18 @@ def write_atomically(files: Sequence[tuple[Path, str]]) -> None:
                 os.unlink(tmp)
 
 
+@contextlib.contextmanager
+def _speaking_ahead(listens: bool) -> Iterator[None]:
+    """The forced aligners' speech process (espeak-ng), started ahead when they will run."""
+    if not listens:
+        yield
+        return
+    from aligner.backends._speech import speaking_ahead
+
+    with speaking_ahead():
+        yield
+
+
 def run(
     transcript_path: Path,
     targets: Sequence[Target],
@@ -152,9 +164,10 @@ def run(
             raise OutputError(f"{target.path}: refusing to overwrite the transcript")
     if language != "auto":  # said first, as read_transcript says a detected one
         log.info("%s: language %s (%s)", transcript_path, language, GIVEN_REASON)
-    # The recording is decoded while the transcript is read and cut (a no-op when the caller
-    # already reads it ahead).
-    with reading_ahead(audio if backend != "estimate" else None):
+    # The recording is decoded, and the aligner's speech process started, while the transcript
+    # is read and cut (no-ops when the caller already does both).
+    listens = audio is not None and backend != "estimate"
+    with reading_ahead(audio if listens else None), _speaking_ahead(listens):
         transcript = read_transcript(transcript_path, encoding=encoding, language=language)
         if language != "auto":
             transcript = replace(transcript, language_reason=GIVEN_REASON)

@@ -80,6 +80,46 @@ def test_make_with_audio(
         assert abs(got - want) <= 100, (turn_starts, truth_starts)
 
 
+@pytest.mark.parametrize(("backend", "started"), [("dtw", True), ("estimate", False)])
+def test_the_recording_and_the_speech_process_start_before_the_transcript_is_cut(
+    recording: tuple[Path, Path, list[dict[str, Any]]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    backend: str,
+    started: bool,
+) -> None:
+    import aligner.audio
+    import aligner.pipeline
+    from aligner.backends import _speech
+
+    transcript, audio, _ = recording
+    events: list[str] = []
+    for module, name in ((aligner.audio, "_start_convert"), (_speech, "_start")):
+        real = getattr(module, name)
+
+        def logged(*args: Any, _real: Any = real, _name: str = name) -> Any:
+            events.append(_name)
+            return _real(*args)
+
+        monkeypatch.setattr(module, name, logged)
+    segment = vars(aligner.pipeline)["segment"]
+
+    def cut(*args: Any, **kwargs: Any) -> Any:
+        events.append("segment")
+        return segment(*args, **kwargs)
+
+    monkeypatch.setattr(aligner.pipeline, "segment", cut)
+    out = tmp_path / "out.srt"
+    result = CliRunner().invoke(
+        main, ["make", str(transcript), "--audio", str(audio), "--aligner", backend, "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.stderr
+    if started:
+        assert events == ["_start_convert", "_start", "segment"]
+    else:
+        assert events == ["segment"]
+
+
 def test_progress_is_shown_for_a_recording_over_a_minute(tmp_path: Path) -> None:
     """The 3-minute sample: the bar (its label alone, when standard error is not a terminal)
     comes before the summary, and only once the aligner has started."""

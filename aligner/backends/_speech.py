@@ -9,11 +9,12 @@ features back.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import BinaryIO
 
 import numpy as np
@@ -63,6 +64,43 @@ def line_marks(line: Line) -> list[int]:
     return marks
 
 
+def _start() -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "aligner.backends._speech"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=native.single_threaded_env(),
+    )
+
+
+_early = threading.local()  # each thread's speech process started ahead (``speaking_ahead``)
+
+
+@contextlib.contextmanager
+def speaking_ahead() -> Iterator[None]:
+    """Start the speech process now; the first ``Synth`` inside the block (same thread) takes
+    it, instead of starting its own once the cues are known.
+
+    The process spends 0.15 s starting Python, importing and loading espeak-ng before it can
+    say anything; started ahead, it does that while the transcript is read and cut. At the
+    end of the block a process nobody took is stopped. Nested blocks start nothing.
+    """
+    if getattr(_early, "process", None) is not None or getattr(_early, "active", False):
+        yield
+        return
+    _early.active = True
+    _early.process = _start()
+    try:
+        yield
+    finally:
+        process, _early.process = _early.process, None
+        _early.active = False
+        if process is not None:  # nobody took it
+            process.kill()
+            process.communicate()
+
+
 class Synth:
     """The cues' synthesized speech, made in a process of its own, in order, ahead of use.
 
@@ -76,16 +114,16 @@ class Synth:
 
     def __init__(self, lines: Sequence[Line]) -> None:
         items = [(" ".join(line.lines), line.language, line_marks(line)) for line in lines]
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "aligner.backends._speech"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=native.single_threaded_env(),
-        )
+        early = getattr(_early, "process", None)
+        _early.process = None
+        self._process = early if early is not None else _start()
         assert self._process.stdin is not None
-        self._process.stdin.write(json.dumps(items).encode("utf-8"))
-        self._process.stdin.close()
+        # A process that has stopped (espeak-ng missing) breaks the pipe: ``_read`` then says
+        # why, from what it wrote on standard error.
+        with contextlib.suppress(BrokenPipeError):
+            self._process.stdin.write(json.dumps(items).encode("utf-8"))
+        with contextlib.suppress(BrokenPipeError):
+            self._process.stdin.close()
         self._ready: list[tuple[npt.NDArray[np.float32], tuple[int, ...]]] = []
         self._count = len(items)
         self._done = threading.Condition()
@@ -157,4 +195,5 @@ class Synth:
 
 if __name__ == "__main__":
     native.keep_freed_blocks()
+    tts.shared()  # loaded before the cues arrive: the process may be started ahead of them
     _speak_all(json.loads(sys.stdin.buffer.read()), sys.stdout.buffer)
