@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 import click
 
 from aligner import __version__
-from aligner.audio import reading_ahead
 from aligner.backends import BACKENDS, Progress, ProgressFn
 from aligner.errors import AlignerError
 from aligner.model import Subtitles
@@ -327,9 +326,7 @@ def make(
         if language != "auto":
             SegmentRules.for_language(language, **overrides)  # fail before reading anything
         options = WriteOptions(speaker_labels=speaker_labels, vtt_colors=vtt_colors)
-        # The recording is decoded while the transcript is read and cut.
-        listens = audio if backend != "estimate" else None
-        with reading_ahead(listens), _progress(audio, quiet) as on_progress:
+        with _progress(audio, quiet) as on_progress:
             texts = run(
                 transcript,
                 targets,
