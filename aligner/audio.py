@@ -243,6 +243,9 @@ class _Ahead:
             self._proc = _start_convert(path, self.target, sample_rate)
         except AudioError as err:
             self._start_error = err
+        except BaseException:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
 
     def _probe(self) -> None:
         try:
@@ -260,7 +263,9 @@ class _Ahead:
 
     def take(self) -> Path:
         """The folder holding the decoded ``audio.wav``, now the caller's to delete; waits
-        for ffmpeg, AudioError if it failed."""
+        for ffmpeg, AudioError if it failed (and then deletes what it wrote). Taken once,
+        either way: a later call decodes on its own."""
+        self.taken = True
         try:
             if self._start_error is not None:
                 raise self._start_error
@@ -269,7 +274,6 @@ class _Ahead:
         except BaseException:
             self.drop()
             raise
-        self.taken = True
         return self.folder
 
     def drop(self) -> None:

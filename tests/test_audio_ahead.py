@@ -106,9 +106,29 @@ def test_a_failed_decode_read_ahead_is_an_error_and_leaves_nothing(
         wav.write_bytes(whole.path.read_bytes()[:44])
     with pytest.raises(AudioError) as plain, temporary_wav(wav):
         pass
-    with pytest.raises(AudioError) as ahead, reading_ahead(wav), temporary_wav(wav):
-        pass
-    assert str(ahead.value) == str(plain.value)
+    with reading_ahead(wav):
+        for _ in range(2):  # a second try decodes on its own, and fails the same way
+            with pytest.raises(AudioError) as ahead, temporary_wav(wav):
+                pass
+            assert str(ahead.value) == str(plain.value)
+    assert list(scratch.iterdir()) == []
+
+
+def test_a_decoder_that_fails_is_reported_at_each_try_and_leaves_nothing(
+    scratch: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(path: Path, target: Path, sample_rate: int) -> subprocess.Popen[bytes]:
+        with open(f"{target}.log", "wb") as messages:
+            return subprocess.Popen(
+                ["sh", "-c", "echo 'Invalid data' >&2; exit 1"], stderr=messages
+            )
+
+    monkeypatch.setattr(audio, "_start_convert", failing)
+    with reading_ahead(MP3):
+        for _ in range(2):  # the work read ahead, then a decode of its own
+            failed = pytest.raises(AudioError, match="cannot decode the audio: Invalid data")
+            with failed, temporary_wav(MP3):
+                pass
     assert list(scratch.iterdir()) == []
 
 
