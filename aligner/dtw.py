@@ -207,7 +207,9 @@ def warp_guide(
     skipped = np.zeros(n, dtype=np.bool_)
     final = rows[1][:, n]
     state = int(np.argmin(final))
-    back = np.empty((block, n), dtype=np.uint8)
+    # Zeros, not whatever memory held: a band that does not join the path's ends (the caller
+    # widens it and tries again) must not trace through garbage, so the result is repeatable.
+    back = np.zeros((block, n), dtype=np.uint8)
     i, j = m - 1, n - 1
     for lo, saved_rows in zip(reversed(starts), reversed(saved), strict=True):
         if i < lo:
