@@ -176,12 +176,33 @@ frame_cost(const float *restrict text_row, const float *restrict audio_row, Py_s
     return 1.0 - dot;
 }
 
+/* The cost of text frame `text_row` against every recording frame, as `frame_cost` gives it,
+ * into `costs` (n values). The recording is transposed (`audio_t`: d rows of n), so the inner
+ * loop runs over frames and the compiler can use SIMD lanes for them; each frame's own sum
+ * still adds its d products in order, so every cost is the same to the bit. */
 static ALWAYS_INLINE void
-warp_rows(const float *restrict text, const float *restrict audio,
+cost_row(const float *restrict text_row, const float *restrict audio_t,
+         const unsigned char *restrict blocked, Py_ssize_t n, Py_ssize_t d,
+         double *restrict costs)
+{
+    for (Py_ssize_t j = 0; j < n; j++)
+        costs[j] = 0.0;
+    for (Py_ssize_t k = 0; k < d; k++) {
+        float t = text_row[k];
+        const float *restrict a = audio_t + k * n;
+        for (Py_ssize_t j = 0; j < n; j++)
+            costs[j] += (double)(t * a[j]);
+    }
+    for (Py_ssize_t j = 0; j < n; j++)
+        costs[j] = blocked[j] ? 2.0 : 1.0 - costs[j];
+}
+
+static ALWAYS_INLINE void
+warp_rows(const float *restrict text, const float *restrict audio_t,
           const unsigned char *restrict blocked, const double *restrict skip_audio,
           double skip_text, double stretch, double pause, Py_ssize_t m, Py_ssize_t n,
           Py_ssize_t d, signed char *restrict back, double *restrict previous,
-          double *restrict current)
+          double *restrict current, double *restrict costs)
 {
     int pauses = pause >= 0; /* blocked frames cost `pause`, not the row's skip */
     /* With no text at all there is no row's skip to pass the recording over with (numba read
@@ -197,6 +218,7 @@ warp_rows(const float *restrict text, const float *restrict audio,
         const float *text_row = text + i * d;
         signed char *back_row = back + i * n;
         double skip_row = skip_audio[i];
+        cost_row(text_row, audio_t, blocked, n, d, costs);
         current[0] = previous[0] + skip_text;
         double left = current[0]; /* current[j - 1] */
         for (Py_ssize_t j = 1; j <= n; j++) {
@@ -205,7 +227,7 @@ warp_rows(const float *restrict text, const float *restrict audio,
              * cheaper still; a tie keeps the earlier move. `move += better * (other - move)`
              * and min2 are selects, not branches: which move wins is as hard to predict as
              * the recording, and mispredicted branches cost more than the arithmetic. */
-            double cost = frame_cost(text_row, audio + (j - 1) * d, d, blocked[j - 1]);
+            double cost = costs[j - 1];
             double best = previous[j - 1] + cost;
             int move = DIAGONAL;
             double value = previous[j] + min2(cost, skip_text);
@@ -233,14 +255,17 @@ warp_loops(const float *restrict text, const float *restrict audio,
            const unsigned char *restrict blocked, const double *restrict skip_audio,
            double skip_text, double stretch, double pause, Py_ssize_t m, Py_ssize_t n,
            Py_ssize_t d, signed char *restrict back, double *restrict previous,
-           double *restrict current)
+           double *restrict current, double *restrict costs, float *restrict audio_t)
 {
+    for (Py_ssize_t j = 0; j < n; j++)
+        for (Py_ssize_t k = 0; k < d; k++)
+            audio_t[k * n + j] = audio[j * d + k];
     if (d == 8)
-        warp_rows(text, audio, blocked, skip_audio, skip_text, stretch, pause, m, n, 8, back,
-                  previous, current);
+        warp_rows(text, audio_t, blocked, skip_audio, skip_text, stretch, pause, m, n, 8, back,
+                  previous, current, costs);
     else
-        warp_rows(text, audio, blocked, skip_audio, skip_text, stretch, pause, m, n, d, back,
-                  previous, current);
+        warp_rows(text, audio_t, blocked, skip_audio, skip_text, stretch, pause, m, n, d, back,
+                  previous, current, costs);
 }
 
 PyDoc_STRVAR(warp_doc,
@@ -278,14 +303,16 @@ kernels_warp(PyObject *self, PyObject *args)
         || check_dim(&views[BACK], "back", 1, n, "recording frames") < 0
         || check_dim(&views[LAST], "last_row", 0, n + 1, "recording frames + 1") < 0)
         goto done;
-    scratch = malloc((size_t)(n + 1) * sizeof(double));
+    /* a row of the table, a row of costs, and the recording transposed */
+    scratch = malloc((size_t)(2 * n + 1) * sizeof(double) + (size_t)(n * d) * sizeof(float));
     if (scratch == NULL) {
         PyErr_NoMemory();
         goto done;
     }
     Py_BEGIN_ALLOW_THREADS
     warp_loops(views[TEXT].buf, views[AUDIO].buf, views[BLOCKED].buf, views[SKIP].buf,
-               skip_text, stretch, pause, m, n, d, views[BACK].buf, views[LAST].buf, scratch);
+               skip_text, stretch, pause, m, n, d, views[BACK].buf, views[LAST].buf, scratch,
+               scratch + n + 1, (float *)(scratch + 2 * n + 1));
     Py_END_ALLOW_THREADS
     result = Py_NewRef(Py_None);
 done:

@@ -104,6 +104,18 @@ def test_match_cost_is_single_precision_products_summed_in_double() -> None:
     assert expected != in_double  # the case tells the two apart
     path = warp(text, audio, skip_audio=9.0, skip_text=9.0, open_end=False)
     assert path.first.tolist() == [0] and path.cost[0] == expected
+    # The table's costs are computed a row at a time, frames side by side (SIMD lanes, and a
+    # scalar rest): the same sums. With free skips, the whole path costs its best frame.
+    audio = unit(rng, 13, 8)
+    each = [
+        1.0
+        - sum(
+            (float(np.float32(t) * np.float32(a)) for t, a in zip(text[0], row, strict=True)), 0.0
+        )
+        for row in audio
+    ]
+    path = warp(text, audio, skip_audio=0.0, skip_text=9.0, open_end=False)
+    assert path.score == 2 * min(each) / (1 + len(audio))
 
 
 def test_eight_features_and_any_other_number_agree() -> None:
