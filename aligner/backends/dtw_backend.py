@@ -13,7 +13,7 @@ and long recordings:
   few cost rows per block of rows, not the whole table.
 * Meanwhile the cues are spoken by espeak-ng in a process of its own
   (``aligner.backends._speech``).
-* Then cues are aligned a window at a time in 20 ms frames: ~30 s of text plus ~10 s of
+* Then cues are aligned a window at a time in 20 ms frames: ~30 s of text plus ~5 s of
   look-ahead against the stretch of recording the guide gives them (and 2 s either side);
   only the first part is kept, and the next window starts where the kept cues end.
 * The path may skip recording frames (speech the transcript lacks) and text frames (text the
@@ -57,7 +57,9 @@ log = logging.getLogger(__name__)
 
 FRAME_MS = 20  # DTW resolution: two 10 ms feature frames
 WINDOW_TEXT_S = 30  # text kept per window
-LOOKAHEAD_S = 10  # text aligned but not kept, so the kept part is not squeezed at the end
+# Text aligned but not kept, so the kept part is not squeezed at the end. 5 s gave the same
+# cues as 10 s on every benchmark case, in a quarter less work (the windows' cells).
+LOOKAHEAD_S = 5
 # Cosine distance above which a recording frame is skipped rather than matched. It depends on
 # how close the speaker's voice is to espeak-ng's, so it is learnt per speaker from the cues
 # kept so far: their typical match cost plus a margin, within bounds.
