@@ -326,7 +326,8 @@ def score(
     truth: Sequence[tuple[int, int]],
     inserts: Sequence[dict[str, Any]],
     run: Run,
-    piece_truth: Sequence[Sequence[tuple[int, int]]] = (),
+    *,
+    piece_truth: Sequence[Sequence[tuple[int, int]]],
 ) -> dict[str, float]:
     """A cue cut in pieces starts with its first and ends with its last; the starts of its
     later pieces, against ``piece_truth`` (each piece's truth), are scored on their own."""
