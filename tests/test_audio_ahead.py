@@ -41,17 +41,16 @@ def _count_decodes(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 def test_a_recording_read_ahead_is_decoded_once_into_the_same_wav(
     scratch: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    mp3 = MP3
-    with temporary_wav(mp3) as plain:
+    with temporary_wav(MP3) as plain:
         expected = (plain.path.read_bytes(), plain.duration_ms, plain.peak_dbfs)
     started = _count_decodes(monkeypatch)
-    with reading_ahead(mp3):
+    with reading_ahead(MP3):
         assert len(started) == 1  # started on entering, before anything asks for it
-        assert probe_duration_ms(mp3) > 60_000
-        with temporary_wav(mp3) as wav:
+        assert probe_duration_ms(MP3) > 60_000
+        with temporary_wav(MP3) as wav:
             assert (wav.path.read_bytes(), wav.duration_ms, wav.peak_dbfs) == expected
         assert not wav.path.parent.exists()  # the block's end deletes it, as without
-        with temporary_wav(mp3):  # taken once: a second use decodes again
+        with temporary_wav(MP3):  # taken once: a second use decodes again
             pass
     assert len(started) == 2
     assert list(scratch.iterdir()) == []
