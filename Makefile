@@ -63,4 +63,4 @@ goldens: setup
 	$(BIN)/python scripts/regen_goldens.py
 
 clean:
-	rm -rf $(VENV) $(OUT) tests/js/node_modules
+	rm -rf $(VENV) $(OUT) tests/js/node_modules build aligner/_kernels*.so
