@@ -208,10 +208,10 @@ class DtwAligner:
             lo = max(lo, cursor)
             hi = max(hi, lo + 1)
             result = _warp_span(text, skips, frames[lo:hi], guide.blocked[lo:hi])
-            spans = _spans(result, texts, lo, guide.blocked[lo:hi], weak[lo:hi], guide.edges[lo:hi])
-            for c, span in zip(range(k, look), spans, strict=True):
-                marks = [m // 2 for m in synth.marks(c)]  # 10 ms -> 20 ms frames
-                span.line_starts = _line_starts(result, texts, c - k, marks, lo)
+            marks = [[m // 2 for m in synth.marks(c)] for c in range(k, look)]  # to 20 ms
+            spans = _spans(
+                result, texts, marks, lo, guide.blocked[lo:hi], weak[lo:hi], guide.edges[lo:hi]
+            )
             kept = spans[: keep - k]
             placed.extend(kept)
             for c, p in zip(range(k, keep), kept, strict=True):
@@ -459,14 +459,17 @@ def _warp_span(
 def _spans(
     window: _Window,
     texts: Sequence[npt.NDArray[np.float32]],
+    marks: Sequence[Sequence[int]],
     cursor: int,
     blocked: npt.NDArray[np.bool_],
     weak: npt.NDArray[np.bool_],
     edges: npt.NDArray[np.bool_],
 ) -> list[_Placed]:
+    """Each text's place on the window's path (``marks``: the text frames where each of its
+    display lines after the first starts)."""
     out: list[_Placed] = []
     row = 0
-    for text in texts:
+    for text, text_marks in zip(texts, marks, strict=True):
         rows = slice(row, row + len(text))
         row += len(text)
         first = window.first[rows]
@@ -487,25 +490,29 @@ def _spans(
             fraction = float((first[:split] >= 0).sum() / hit.sum())
             parts = ((cursor + a, cursor + b + 1), (cursor + c, cursor + d + 1), fraction)
         # Rows matched away from the cue's main run are a sign of trouble.
+        line_starts = _line_starts(first, last, text_marks, cursor)
         out.append(
-            _Placed(cursor + start, cursor + end + 1, cost + (1 - share), share, parts=parts)
+            _Placed(
+                cursor + start,
+                cursor + end + 1,
+                cost + (1 - share),
+                share,
+                parts=parts,
+                line_starts=line_starts,
+            )
         )
     return out
 
 
 def _line_starts(
-    window: _Window,
-    texts: Sequence[npt.NDArray[np.float32]],
-    index: int,
+    first: npt.NDArray[np.int64],
+    last: npt.NDArray[np.int64],
     marks: Sequence[int],
     cursor: int,
 ) -> tuple[tuple[int, int], ...]:
-    """Where the path put each of ``marks`` (text frames of ``texts[index]`` where a display
-    line starts): the last recording frame of the text before it, the first of the text from
-    it on; ``(-1, -1)`` when no text on either side was matched."""
-    row = sum(len(t) for t in texts[:index])
-    first = window.first[row : row + len(texts[index])]
-    last = window.last[row : row + len(texts[index])]
+    """Where the path (``first``/``last``, one text's rows) put each of ``marks`` (its text
+    frames where a display line starts): the last recording frame of the text before it, the
+    first of the text from it on; ``(-1, -1)`` when no text on either side was matched."""
     out: list[tuple[int, int]] = []
     for mark in marks:
         before = np.flatnonzero(last[:mark] >= 0)
