@@ -80,10 +80,10 @@ def _emphasise(samples: npt.NDArray[np.int16], before: float) -> npt.NDArray[np.
 def _frames(data: npt.NDArray[np.float64], count: int) -> Floats:
     """``count`` frames from pre-emphasised ``data`` that holds every frame's whole window."""
     out = np.empty((count, N_COEFFS - 1), dtype=np.float32)
+    windows = np.lib.stride_tricks.sliding_window_view(data, WINDOW)[::HOP]  # a view, no copy
     for first in range(0, count, _BLOCK):
         n = min(_BLOCK, count - first)
-        index = (first + np.arange(n))[:, None] * HOP + np.arange(WINDOW)[None, :]
-        frames = data[index] * _HAMMING
+        frames = windows[first : first + n] * _HAMMING
         power = np.abs(np.fft.rfft(frames, FFT, axis=1)) ** 2
         energies = np.log(power @ _BANK + 1e-10)
         out[first : first + n] = (energies @ _DCT)[:, 1:]

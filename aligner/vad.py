@@ -79,24 +79,27 @@ def measure(samples: npt.NDArray[np.int16] | Floats) -> Activity:
     """Per-frame level, periodicity and tonality of 16 kHz mono ``samples``."""
     data = np.asarray(samples, dtype=np.float64) / 32768.0
     count = max(0, (len(data) - WINDOW) // _HOP + 1)
+    if count == 0:
+        return Activity(np.zeros(0), np.zeros(0), np.zeros(0))
     levels: list[Floats] = []
     periods: list[Floats] = []
     tones: list[Floats] = []
     window = np.hanning(WINDOW)
     freqs = np.fft.rfftfreq(FFT, 1 / RATE)
     band = (freqs >= 100) & (freqs <= 4000)
+    # Every frame's samples, as a view: copied a block at a time by the subtraction below.
+    windows = np.lib.stride_tricks.sliding_window_view(data, WINDOW)[::_HOP][:count]
     for first in range(0, count, _BLOCK_FRAMES):
         n = min(_BLOCK_FRAMES, count - first)
-        index = (first + np.arange(n))[:, None] * _HOP + np.arange(WINDOW)[None, :]
-        frames = data[index]
+        frames = windows[first : first + n]
         frames = frames - frames.mean(axis=1, keepdims=True)
         energy = np.mean(frames**2, axis=1)
         levels.append(10 * np.log10(energy + 1e-10))
         power = np.abs(np.fft.rfft(frames * window, FFT, axis=1)) ** 2
         auto = np.fft.irfft(power, axis=1)[:, :WINDOW]
         with np.errstate(divide="ignore", invalid="ignore"):
-            normalised = auto / auto[:, :1] / _WINDOW_AUTO[None, :]
-        periods.append(np.nan_to_num(normalised[:, _LAGS].max(axis=1), nan=0.0).clip(0, 1))
+            normalised = auto[:, _LAGS] / auto[:, :1] / _WINDOW_AUTO[None, _LAGS]
+        periods.append(np.nan_to_num(normalised.max(axis=1), nan=0.0).clip(0, 1))
         in_band = power[:, band]
         peak = in_band.argmax(axis=1)
         rows = np.arange(n)
@@ -104,12 +107,7 @@ def measure(samples: npt.NDArray[np.int16] | Floats) -> Activity:
             in_band[rows, np.clip(peak + d, 0, in_band.shape[1] - 1)] for d in (-2, -1, 0, 1, 2)
         )
         tones.append(around / (in_band.sum(axis=1) + 1e-20))
-    empty = np.zeros(0)
-    return Activity(
-        np.concatenate(levels) if levels else empty,
-        np.concatenate(periods) if periods else empty,
-        np.concatenate(tones) if tones else empty,
-    )
+    return Activity(np.concatenate(levels), np.concatenate(periods), np.concatenate(tones))
 
 
 def measure_wav(path: Path, on_block: Callable[[float], None] | None = None) -> Activity:
