@@ -6,12 +6,11 @@ import contextlib
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from aligner.backends import BACKENDS
-from aligner.batch import EXECUTORS, BatchError, BatchProgress, BatchReport, Settings
 
 # cli.py imports this module at its end, once `main` and the shared options exist.
 from aligner.cli import _configure_logging, main, subtitle_options
@@ -20,7 +19,13 @@ from aligner.segment import SegmentRules
 from aligner.timecode import parse_time
 from aligner.writers import WRITERS
 
+if TYPE_CHECKING:
+    from aligner.batch import BatchProgress, BatchReport
+
 DEFAULTS = SegmentRules()
+# aligner.batch.EXECUTORS (tests/test_batch.py checks that they agree), named here so that
+# every other command starts without importing the batch engine (multiprocessing and more).
+EXECUTORS = ("local", "dask")
 
 
 def _formats(value: str) -> tuple[str, ...]:
@@ -155,7 +160,7 @@ def batch(
       aligner batch --manifest list.csv --out-dir subs
       aligner batch briefings/ --out-dir subs --executor dask --scheduler tcp://host:8786
     """
-    from aligner.batch import collect, make_executor, run_batch
+    from aligner.batch import BatchError, Settings, collect, make_executor, run_batch
 
     _configure_logging(verbose, quiet)
     if not inputs and manifest is None:

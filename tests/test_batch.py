@@ -444,6 +444,19 @@ def test_usage_errors(tmp_path: Path) -> None:
     assert code == 2 and "--executor dask" in stderr
 
 
+def test_make_starts_without_the_batch_engine() -> None:
+    """`aligner make` does not import the batch engine, whose executor names the batch
+    command repeats so that it need not."""
+    import aligner.batch
+    import aligner.cli_batch
+
+    assert aligner.cli_batch.EXECUTORS == aligner.batch.EXECUTORS
+    code = "import sys, aligner.cli; print(sorted(m for m in sys.modules if 'batch' in m))"
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip() == "['aligner.cli_batch']"
+
+
 # --- Isolation -----------------------------------------------------------------------------
 
 
