@@ -353,6 +353,25 @@ def test_a_start_on_the_first_strong_syllable_moves_back_to_the_weak_onset() -> 
     assert _claim_onset(1130, 0, sound) == 1130
 
 
+def test_a_start_snaps_to_a_detected_onset_only_on_a_clean_recording() -> None:
+    """A noisy recording's onsets are detected late (the weak start under the background):
+    a start there stays on the path's first frame, a little less far into it."""
+    from aligner.backends.dtw_backend import (
+        FRAME_MS,
+        NOISY_START_SHIFT_MS,
+        SNAP_MS,
+        START_SHIFT_MS,
+        _path_start,
+    )
+
+    onsets = np.array([1000, 2000], dtype=np.int64)
+    assert _path_start(49, onsets, clean=True) == 1000  # 995 ms: 5 ms before an onset
+    assert _path_start(49, onsets, clean=False) == 49 * FRAME_MS + NOISY_START_SHIFT_MS
+    far = (2000 + SNAP_MS + FRAME_MS) // FRAME_MS  # too far after the onset to snap
+    assert _path_start(far, onsets, clean=True) == far * FRAME_MS + START_SHIFT_MS
+    assert NOISY_START_SHIFT_MS < START_SHIFT_MS
+
+
 def test_a_fading_end_on_the_next_onset_is_cut_but_last_words_after_a_pause_stay() -> None:
     """espeak-ng's fading last frames land on the next cue's onset after a pause: cut. Noisy
     Mandarin: "...改善情况？谢谢。" ends with a "Thank you" after a pause, 20 text frames or
