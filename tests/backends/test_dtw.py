@@ -491,19 +491,38 @@ def test_ends_follow_fading_speech_only_on_a_clean_recording(tmp_path: Path) -> 
         assert listened.clean is heard, name
 
 
-def test_an_end_on_a_noisy_recording_is_taken_to_fade_out_a_little_later() -> None:
-    """Babble at -35 dBFS masks a speaker's fading end, and the path ends before it: on the
-    10-minute hard case by 62 ms (median) where a pause follows. Such an end moves
-    NOISY_TAIL_MS later, short of the next cue's gap and of applause, a tone or noise."""
-    from aligner.backends.dtw_backend import NOISY_TAIL_MS, OTHER, _masked_tail
+def test_text_left_after_the_last_frame_goes_on_for_its_own_time() -> None:
+    """In babble the end of a cue's speech is blocked or hardly matches, so the path's last
+    rows pile onto the last open frame or jump past the blocked ones (and are cut off there):
+    on the 10-minute hard case cues ended 180 ms early. The rows left count as frames of
+    speech after the end (fewer than TAIL_KEEP of them; more are words the cue lost)."""
+    from aligner.backends.dtw_backend import TAIL_KEEP, _rows_left
+
+    rows = np.arange(100)
+    first = rows.copy()
+    last = rows.copy()
+    assert _rows_left(first, last, 99) == 0  # every row its own frame
+    last[92:] = 91  # eight rows piled on frame 91
+    first[92:] = 91
+    assert _rows_left(first, last, 91) == 8
+    first[92:] = last[92:] = np.arange(130, 138)  # or jumped away and cut off
+    assert _rows_left(first, last, 91) == 8
+    first[99 - TAIL_KEEP :] = last[99 - TAIL_KEEP :] = -1  # the cue's last words, lost
+    assert _rows_left(first, last, 99 - TAIL_KEEP - 1) == 0
+    assert _rows_left(first, last, 500) == 0  # an end no row is on
+
+
+def test_an_end_goes_on_over_its_unheard_text_short_of_the_next_cue_and_applause() -> None:
+    from aligner.backends.dtw_backend import OTHER, _said_on
 
     sound = np.zeros(300, dtype=np.int8)
     sound[100:150] = 1  # 10 ms frames: speech 1000-1500 ms, babble after
-    assert _masked_tail(1500, None, sound) == 1500 + NOISY_TAIL_MS
-    assert _masked_tail(1500, 1520, sound) == 1520  # the next cue's gap
-    assert _masked_tail(1500, 1400, sound) == 1500  # never moved back
+    assert _said_on(1500, 160, None, sound) == 1660
+    assert _said_on(1500, 0, None, sound) == 1500
+    assert _said_on(1500, 160, 1520, sound) == 1520  # the next cue's gap
+    assert _said_on(1500, 160, 1400, sound) == 1500  # never moved back
     sound[152:200] = OTHER  # applause 20 ms after the end
-    assert _masked_tail(1500, None, sound) == 1520
+    assert _said_on(1500, 160, None, sound) == 1520
 
 
 def test_progress_moves_through_every_stage(clean: tuple[Path, list[dict[str, Any]]]) -> None:
