@@ -525,6 +525,32 @@ def test_an_end_goes_on_over_its_unheard_text_short_of_the_next_cue_and_applause
     assert _said_on(1500, 160, None, sound) == 1520
 
 
+def test_cue_ends_go_on_over_their_unheard_text_before_the_next_cue() -> None:
+    """_claim_offsets applies each cue's unheard text, up to the next cue's start less the gap
+    (a noisy recording: nothing else moves the end)."""
+    from aligner.backends.dtw_backend import _claim_offsets, _Heard
+
+    sound = np.zeros(400, dtype=np.int8)
+    heard = _Heard(
+        frames=np.zeros((200, 8), dtype=np.float32),
+        blocked=np.zeros(200, dtype=np.bool_),
+        regions=[],
+        sound=sound,
+        weak=np.zeros(200, dtype=np.bool_),
+        audible=np.zeros(400, dtype=np.bool_),
+        clean=False,
+    )
+    rules = SegmentRules()
+    cues = [
+        Cue(500, 1500, "A", "one", "en", 0, confidence=0.9),
+        Cue(1900, 2500, "A", "two", "en", 0, confidence=0.9),
+        Cue(2600, 3000, "A", "three", "en", 0, confidence=0.9),
+    ]
+    out = _claim_offsets(cues, [160, 300, 0], heard, rules)
+    assert [c.end_ms for c in out] == [1660, 2600 - rules.min_gap_ms, 3000]
+    assert [c.start_ms for c in out] == [500, 1900, 2600]
+
+
 def test_progress_moves_through_every_stage(clean: tuple[Path, list[dict[str, Any]]]) -> None:
     """Progress is reported in thousandths from the recording's analysis on (not only once
     the windows start), never goes back, and ends at the whole."""
